@@ -1,0 +1,20 @@
+"""Label and annotation keys this tool puts on what it renders, and reads back from a live cluster."""
+
+from __future__ import annotations
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "cluster-capacity"
+#: The env (``values-<env>.yaml``) an object was rendered for; set in project mode only.
+ENV = "cluster-capacity/env"
+#: The pool (``nameSuffix``) a MachineSet, MachineAutoscaler or Machine belongs to.
+POOL = "cluster-capacity/pool"
+
+ACCELERATOR = "cluster-api/accelerator"
+CLUSTER = "machine.openshift.io/cluster-api-cluster"
+MACHINE_ROLE = "machine.openshift.io/cluster-api-machine-role"
+MACHINE_TYPE = "machine.openshift.io/cluster-api-machine-type"
+MACHINESET = "machine.openshift.io/cluster-api-machineset"
+INTERRUPTIBLE = "machine.openshift.io/interruptible-instance"
+
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
