@@ -73,7 +73,9 @@ def split_instance_type(instance_type: str) -> tuple[str, str]:
     """``g5.xlarge`` -> ``("g5", "xlarge")``; ``p6-b200.48xlarge`` -> ``("p6-b200", "48xlarge")``."""
     match = _TYPE.match(instance_type.strip().lower())
     if not match:
-        raise ValueError(f"not an EC2 instance type: {instance_type!r} (expected FAMILY.SIZE, e.g. g5.xlarge)")
+        raise ValueError(
+            f"not an EC2 instance type: {instance_type!r} (expected FAMILY.SIZE, e.g. g5.xlarge)"
+        )
     return match["family"], match["size"]
 
 
