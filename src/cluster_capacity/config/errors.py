@@ -99,7 +99,7 @@ def _message(err: Any, root: type[BaseModel]) -> str:
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace(" or ", ", ").replace("'", "")
         return f"must be one of {expected}, got {_describe(value)}"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind.endswith(("_type", "_parsing")):
         wanted = _TYPE_NAMES.get(kind.split("_")[0], kind.split("_")[0])
         if kind in ("model_type", "model_attributes_type"):
             wanted = "a mapping"
