@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from cluster_capacity import instances
-from cluster_capacity.config.models import MachineSetPool, Values
+from cluster_capacity.config.models import MachineSetPool, OperatorGroupConfig, Values
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
 
@@ -145,7 +145,9 @@ def _check_operator_groups(values: Values, add: Any) -> None:
     nv = values.nvidia
     if not nv.enabled:
         return
-    groups = [(("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace)]
+    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, str]] = [
+        (("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace)
+    ]
     if nv.nfd.enabled:
         groups.append((("nvidia", "nfd", "operatorGroup"), nv.nfd.operator_group, nv.nfd.install_namespace))
     for path, group, namespace in groups:

@@ -92,7 +92,7 @@ def parse_yaml(text: str, name: str) -> Source:
         raise ConfigError([Problem(name, line, "", f"invalid YAML: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(name, 0, "", f"invalid YAML: {exc}")]) from exc
-    if data is None:
+    if data is None or node is None:
         return Source(name, {})
     if not isinstance(data, dict):
         kind = type(data).__name__
