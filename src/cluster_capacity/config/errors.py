@@ -17,6 +17,7 @@ _TYPE_NAMES = {
     "int": "an integer",
     "bool": "true or false",
     "str": "a string",
+    "string": "a string",
     "dict": "a mapping",
     "list": "a list",
     "float": "a number",
