@@ -10,11 +10,11 @@ problem. Nothing here touches the network: the files ship inside the package.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import re
 from collections.abc import Mapping
-from importlib import resources
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from cluster_capacity.errors import ConfigError
@@ -29,8 +29,14 @@ _API_VERSION_FILE_PART = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 
 
-def _schema_root() -> Traversable:
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+@functools.cache
+def _schema_root() -> Path:
+    # find_spec locates the package without importing it: its __init__ pulls in jsonschema and
+    # referencing (about 100 ms) for nothing we use.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("kubernetes-validate is not installed: pip install kubernetes-validate")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
 def _minor(version: str) -> tuple[int, int]:
@@ -53,7 +59,7 @@ def bundled_versions() -> list[tuple[int, int]]:
 class _Bundle:
     """One Kubernetes version's schemas: definitions parsed once, each kind compiled once."""
 
-    def __init__(self, folder: Traversable) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._defs: dict[str, Any] | None = None
         self._compiler = Compiler("json", self._resolve)
@@ -61,7 +67,7 @@ class _Bundle:
 
     def _resolve(self, ref: str) -> Mapping[str, Any]:
         if self._defs is None:
-            text = self.folder.joinpath("_definitions.json").read_text(encoding="utf-8")
+            text = (self.folder / "_definitions.json").read_text(encoding="utf-8")
             self._defs = json.loads(text)["$defs"]
         name = ref.rsplit("/", 1)[-1]
         target = self._defs.get(name)
@@ -75,7 +81,7 @@ class _Bundle:
 
     def _load(self, api_version: str, kind: str) -> Node | None:
         part = _API_VERSION_FILE_PART.sub(r"\1-", api_version)
-        entry = self.folder.joinpath(f"{kind.lower()}-{part}.json")
+        entry = self.folder / f"{kind.lower()}-{part}.json"
         if not kind or "/" in kind or not entry.is_file():
             return None
         schema = json.loads(entry.read_text(encoding="utf-8"))
@@ -98,7 +104,7 @@ def _bundle(kubernetes_version: str) -> _Bundle:
         oldest = ".".join(map(str, bundled_versions()[0]))
         raise ConfigError(f"Kubernetes version {kubernetes_version}: schemas start at {oldest}")
     major, minor = available[-1]
-    return _Bundle(_schema_root().joinpath(f"v{major}.{minor}.0-local-strict"))
+    return _Bundle(_schema_root() / f"v{major}.{minor}.0-local-strict")
 
 
 def has_schema(api_version: str, kind: str, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> bool:
