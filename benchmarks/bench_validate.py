@@ -239,7 +239,7 @@ NFD = {
     "spec": {
         "operand": {"imagePullPolicy": "IfNotPresent", "servicePort": 12000},
         "workerConfig": {
-            "configData": "core:\n  sleepInterval: 60s\nsources:\n  pci:\n    deviceClassWhitelist: ['0200', '03', '12']\n"
+            "configData": "core:\n  sleepInterval: 60s\nsources:\n  pci:\n    deviceLabelFields: [vendor]\n"
         },
     },
 }
