@@ -233,6 +233,18 @@ class ObjectNode(Node):
             self._common(value, path, out)
 
 
+class LooseObjectNode(ObjectNode):
+    """Object keywords without ``type: object`` (JSON Schema): they apply to objects, others pass."""
+
+    __slots__ = ()
+
+    def check(self, value: Any, path: Path, out: list[Issue]) -> None:
+        if isinstance(value, dict):
+            super().check(value, path, out)
+        elif value is not None:
+            self._common(value, path, out)
+
+
 class ArrayNode(Node):
     __slots__ = ("items",)
 
@@ -602,10 +614,12 @@ class Compiler:
             tests = [_ACCEPTS[t] for t in types]
             node = AnyOfTypesNode(label, lambda v: any(test(v) for test in tests))
         elif not types:
-            if not value_only and self.dialect == "crd" and _looks_like_object(schema):
+            if not _looks_like_object(schema):
+                node = Node()
+            elif not value_only and self.dialect == "crd":
                 node = ObjectNode()  # an untyped schema with properties: still an object for pruning
             else:
-                node = Node()
+                node = LooseObjectNode()
         elif types[0] == "object":
             node = ObjectNode()
         elif types[0] == "array":
@@ -660,7 +674,7 @@ class Compiler:
 
 
 def _looks_like_object(schema: Mapping[str, Any]) -> bool:
-    return "properties" in schema or "additionalProperties" in schema
+    return any(key in schema for key in ("properties", "additionalProperties", "required"))
 
 
 def _allow_resource_header(node: ObjectNode, dialect: Dialect) -> None:
