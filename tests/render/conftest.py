@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from cluster_capacity.config import Values
-from cluster_capacity.config.project import chart_defaults
+from cluster_capacity.config.project import chart_defaults, values_from_layered
 from cluster_capacity.config.sources import Layered, Source, merge
-from cluster_capacity.config.project import values_from_layered
 
 PROVIDER_SPEC: dict[str, Any] = {
     "apiVersion": "machine.openshift.io/v1beta1",

@@ -131,18 +131,18 @@ def test_autoscalers(schema_check: Check) -> None:
     ca = one(objects, "ClusterAutoscaler")
     assert ca["metadata"]["name"] == "default" and "namespace" not in ca["metadata"]
     assert ca["spec"]["resourceLimits"]["gpus"][0]["type"] == "nvidia-a10g"
-    gpu_ms = [m for m in of(objects, "MachineSet") if m["metadata"]["name"] == "prod-x-gpu-a"][0]
+    gpu_ms = next(m for m in of(objects, "MachineSet") if m["metadata"]["name"] == "prod-x-gpu-a")
     assert wave(ma) > wave(gpu_ms)  # a MachineAutoscaler syncs after the MachineSet it targets
 
 
 def test_gpu_operator_stack(schema_check: Check, crds_dir: Path) -> None:
     objects = render(gpu_values())
     schema_check(objects)
-    ns = [n for n in of(objects, "Namespace") if n["metadata"]["name"] == "nvidia-gpu-operator"][0]
+    ns = next(n for n in of(objects, "Namespace") if n["metadata"]["name"] == "nvidia-gpu-operator")
     assert ns["metadata"]["labels"]["openshift.io/cluster-monitoring"] == "true"
-    og = [o for o in of(objects, "OperatorGroup") if o["metadata"]["namespace"] == "nvidia-gpu-operator"][0]
+    og = next(o for o in of(objects, "OperatorGroup") if o["metadata"]["namespace"] == "nvidia-gpu-operator")
     assert og["spec"] == {"targetNamespaces": ["nvidia-gpu-operator"]}
-    sub = [s for s in of(objects, "Subscription") if s["spec"]["name"] == "gpu-operator-certified"][0]
+    sub = next(s for s in of(objects, "Subscription") if s["spec"]["name"] == "gpu-operator-certified")
     assert (
         sub["spec"]["source"] == "certified-operators" and sub["spec"]["installPlanApproval"] == "Automatic"
     )
@@ -166,7 +166,7 @@ def test_gpu_operator_stack(schema_check: Check, crds_dir: Path) -> None:
         == "SkipDryRunOnMissingResource=true"
     )
     assert wave(nfd) > wave(sub)
-    nfd_sub = [s for s in of(objects, "Subscription") if s["spec"]["name"] == "nfd"][0]
+    nfd_sub = next(s for s in of(objects, "Subscription") if s["spec"]["name"] == "nfd")
     assert (
         nfd_sub["metadata"]["namespace"] == "openshift-nfd"
         and nfd_sub["spec"]["source"] == "redhat-operators"
