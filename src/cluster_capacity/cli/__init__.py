@@ -13,9 +13,9 @@ import sys
 # built (tens of milliseconds on a full virtualenv); this CLI uses none.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-import typer  # noqa: E402
+import typer
 
-from cluster_capacity.errors import EXIT_FAILED, CapacityError  # noqa: E402
+from cluster_capacity.errors import EXIT_FAILED, CapacityError
 
 app = typer.Typer(
     name="cluster-capacity",
