@@ -198,5 +198,5 @@ def test_kubernetes_version_choice() -> None:
     assert validate_core(ns, f"{newest[0]}.{newest[1] + 5}") == []
     with pytest.raises(ConfigError, match="schemas start at"):
         validate_core(ns, "1.10")
-    with pytest.raises(ConfigError, match="expected MAJOR.MINOR"):
+    with pytest.raises(ConfigError, match=r"expected MAJOR\.MINOR"):
         validate_core(ns, "latest")
