@@ -559,3 +559,29 @@ def test_one_of_and_additional_properties(widgets: SchemaRegistry) -> None:
 def test_root_header_is_allowed_and_cel_is_skipped(widgets: SchemaRegistry) -> None:
     # v3's schema declares no apiVersion/kind/metadata, and its CEL rule (size > 0) would fail.
     assert widgets.validate(widget()) == []
+
+
+def test_malformed_metadata_is_a_finding_not_a_crash(registry: SchemaRegistry) -> None:
+    obj = machineautoscaler()
+    obj["metadata"] = "gpu"
+    assert registry.validate(obj) == [
+        Finding("MachineAutoscaler", "?", "metadata", 'must be object, got string "gpu"')
+    ]
+
+
+def test_date_time_layouts_the_api_server_accepts(widgets: SchemaRegistry) -> None:
+    for when in (
+        "2026-01-02T03:04:05.123+01:00",
+        "2026-01-02T03:04",
+        "2026-01-02 03:04:05",
+        "2026-01-02t03:04:05z",
+    ):
+        assert widgets.validate(widget(when=when)) == [], when
+    assert messages(widgets.validate(widget(when="2026-13-02T03:04:05Z"))) == [
+        ("spec.when", 'must be an RFC 3339 date-time, got string "2026-13-02T03:04:05Z"')
+    ]
+
+
+def test_unsupported_kubernetes_version_fails_at_load(crd_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"Kubernetes version 1\.2: schemas start at"):
+        SchemaRegistry.from_directory(crd_dir, kubernetes_version="1.2")

@@ -87,14 +87,12 @@ def unknown_field_message(key: str, known: Mapping[str, Any]) -> str:
 # Formats the Kubernetes API server enforces for CRDs (apiextensions-apiserver validation/formats.go);
 # others (int32, int64, ip, uri, duration, password, ...) are accepted as written. Checks are kept to
 # what is cheap and unambiguous.
-_DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
-)
+# Go's strfmt.ParseDateTime also takes reduced precision and local times: 2026-01-02T03:04, no zone.
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-_MAC = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
 _HOSTNAME = re.compile(
-    r"^(?=.{1,255}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+    r"^(?=.{1,255}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$"
 )
 
 
@@ -150,7 +148,6 @@ FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
     "ipv4": (lambda v: _is_ip(v, 4), "an IPv4 address"),
     "ipv6": (lambda v: _is_ip(v, 6), "an IPv6 address"),
     "cidr": (_is_cidr, "a CIDR such as 10.0.0.0/16"),
-    "mac": (lambda v: bool(_MAC.match(v)), "a MAC address"),
     "hostname": (lambda v: bool(_HOSTNAME.match(v)), "a hostname"),
 }
 
