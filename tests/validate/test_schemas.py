@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cluster_capacity.errors import ConfigError
 from cluster_capacity.validate import schemas
@@ -585,3 +587,28 @@ def test_date_time_layouts_the_api_server_accepts(widgets: SchemaRegistry) -> No
 def test_unsupported_kubernetes_version_fails_at_load(crd_dir: Path) -> None:
     with pytest.raises(ConfigError, match=r"Kubernetes version 1\.2: schemas start at"):
         SchemaRegistry.from_directory(crd_dir, kubernetes_version="1.2")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+FUZZ_TARGETS = [
+    ("machine.openshift.io/v1beta1", "MachineSet"),
+    ("nvidia.com/v1", "ClusterPolicy"),
+    ("autoscaling.openshift.io/v1", "ClusterAutoscaler"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("v1", "Namespace"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(target=st.sampled_from(FUZZ_TARGETS), spec=JSON_VALUES, metadata=JSON_VALUES)
+def test_any_value_gives_findings_never_an_exception(
+    registry: SchemaRegistry, target: tuple[str, str], spec: Any, metadata: Any
+) -> None:
+    obj = {"apiVersion": target[0], "kind": target[1], "metadata": metadata, "spec": spec, "rules": spec}
+    findings = registry.validate(obj)
+    assert all(isinstance(f, Finding) and f.kind == target[1] and f.message for f in findings)

@@ -21,6 +21,15 @@ from cluster_capacity.errors import ConfigError
 from cluster_capacity.validate._checker import Compiler, Issue, Node, format_path
 from cluster_capacity.validate.findings import Finding
 
+__all__ = [
+    "DEFAULT_KUBERNETES_VERSION",
+    "bundled_versions",
+    "check_kubernetes_version",
+    "findings_for",
+    "has_schema",
+    "validate_core",
+]
+
 # OpenShift 4.19 (the oldest release this project supports) ships Kubernetes 1.32. A field added to a
 # built-in kind after that would be dropped by such a cluster, so validate against 1.32 by default.
 DEFAULT_KUBERNETES_VERSION = "1.32"

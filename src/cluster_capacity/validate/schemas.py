@@ -23,6 +23,8 @@ from cluster_capacity.validate import core
 from cluster_capacity.validate._checker import Compiler, Issue, Node, did_you_mean
 from cluster_capacity.validate.findings import Finding
 
+__all__ = ["ENV_VAR", "SchemaRegistry", "validate_all"]
+
 ENV_VAR = "CLUSTER_CAPACITY_CRDS"
 _CRD_API_VERSION = "apiextensions.k8s.io/v1"
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
