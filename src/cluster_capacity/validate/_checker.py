@@ -88,12 +88,16 @@ def unknown_field_message(key: str, known: Mapping[str, Any]) -> str:
 # others (int32, int64, ip, uri, duration, password, ...) are accepted as written. Checks are kept to
 # what is cheap and unambiguous.
 # Go's strfmt.ParseDateTime also takes reduced precision and local times: 2026-01-02T03:04, no zone.
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-_HOSTNAME = re.compile(
-    r"^(?=.{1,255}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$"
-)
+_DATE_TIME = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOSTNAME = rf"^(?=.{{1,255}}$){_LABEL}(?:\.{_LABEL})*\.?$"
+
+
+def _matches(pattern: str, value: str) -> bool:
+    # re caches compiled patterns itself; compiling at first use keeps them out of import time.
+    return re.match(pattern, value) is not None
 
 
 def _is_ip(value: str, version: int) -> bool:
@@ -112,7 +116,7 @@ def _is_cidr(value: str) -> bool:
 
 
 def _is_date_time(value: str) -> bool:
-    if not _DATE_TIME.match(value):
+    if not _matches(_DATE_TIME, value):
         return False
     try:
         datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
@@ -122,7 +126,7 @@ def _is_date_time(value: str) -> bool:
 
 
 def _is_date(value: str) -> bool:
-    if not _DATE.match(value):
+    if not _matches(_DATE, value):
         return False
     try:
         date.fromisoformat(value)
@@ -144,11 +148,11 @@ FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
     "datetime": (_is_date_time, "an RFC 3339 date-time"),
     "date": (_is_date, "a date (YYYY-MM-DD)"),
     "byte": (_is_byte, "base64-encoded data"),
-    "uuid": (lambda v: bool(_UUID.match(v)), "a UUID"),
+    "uuid": (lambda v: _matches(_UUID, v), "a UUID"),
     "ipv4": (lambda v: _is_ip(v, 4), "an IPv4 address"),
     "ipv6": (lambda v: _is_ip(v, 6), "an IPv6 address"),
     "cidr": (_is_cidr, "a CIDR such as 10.0.0.0/16"),
-    "hostname": (lambda v: bool(_HOSTNAME.match(v)), "a hostname"),
+    "hostname": (lambda v: _matches(_HOSTNAME, v), "a hostname"),
 }
 
 
