@@ -474,6 +474,12 @@ spec:
               limits:
                 type: object
                 additionalProperties: {type: integer}
+              surge:
+                x-kubernetes-int-or-string: true
+                anyOf:
+                - type: integer
+                - type: string
+                  pattern: ^[0-9]+%$
 """
 
 
@@ -612,3 +618,14 @@ def test_any_value_gives_findings_never_an_exception(
     obj = {"apiVersion": target[0], "kind": target[1], "metadata": metadata, "spec": spec, "rules": spec}
     findings = registry.validate(obj)
     assert all(isinstance(f, Finding) and f.kind == target[1] and f.message for f in findings)
+
+
+def test_int_or_string_with_a_string_pattern(widgets: SchemaRegistry) -> None:
+    assert widgets.validate(widget(surge=2)) == []
+    assert widgets.validate(widget(surge="25%")) == []
+    assert messages(widgets.validate(widget(surge="many"))) == [
+        ("spec.surge", 'must match pattern ^[0-9]+%$, got string "many"')
+    ]
+    assert messages(widgets.validate(widget(surge=[1]))) == [
+        ("spec.surge", "must be integer or string, got array")
+    ]

@@ -175,6 +175,10 @@ class Node:
             return
         self._common(value, path, out)
 
+    def type_matches(self, value: Any) -> bool:
+        """Whether ``value`` has a type this node takes (its other rules aside)."""
+        return True
+
     def _null(self, path: Path, out: list[Issue]) -> None:
         if not self.nullable:
             out.append((path, f"must be {self.label}, got null (the field is not nullable)"))
@@ -210,6 +214,9 @@ class ObjectNode(Node):
         self.additional: Node | None = None
         self.flag_unknown = True
 
+    def type_matches(self, value: Any) -> bool:
+        return isinstance(value, dict)
+
     def check(self, value: Any, path: Path, out: list[Issue]) -> None:
         if not isinstance(value, dict):
             if value is None:
@@ -239,6 +246,9 @@ class LooseObjectNode(ObjectNode):
 
     __slots__ = ()
 
+    def type_matches(self, value: Any) -> bool:
+        return True
+
     def check(self, value: Any, path: Path, out: list[Issue]) -> None:
         if isinstance(value, dict):
             super().check(value, path, out)
@@ -253,6 +263,9 @@ class ArrayNode(Node):
         super().__init__()
         self.label = "array"
         self.items: Node | None = None
+
+    def type_matches(self, value: Any) -> bool:
+        return isinstance(value, list | tuple)
 
     def check(self, value: Any, path: Path, out: list[Issue]) -> None:
         if type(value) is not list:
@@ -280,6 +293,9 @@ class ScalarNode(Node):
         self.label = label
         self.accepts = accepts
 
+    def type_matches(self, value: Any) -> bool:
+        return self.accepts(value)
+
     def check(self, value: Any, path: Path, out: list[Issue]) -> None:
         if value is None:
             self._null(path, out)
@@ -300,6 +316,9 @@ class AnyOfTypesNode(Node):
         super().__init__()
         self.label = label
         self.accepts = accepts
+
+    def type_matches(self, value: Any) -> bool:
+        return self.accepts(value)
 
     def check(self, value: Any, path: Path, out: list[Issue]) -> None:
         if value is None:
@@ -516,8 +535,10 @@ def _combinator_checks(
                 for result in results:
                     out.extend(((*path, *p), m) for p, m in result)
             elif passing == 0:
-                if len(nodes) == 1:
-                    out.extend(((*path, *p), m) for p, m in results[0])
+                # One branch of the right type (int-or-string with a string pattern): its own words.
+                typed = [r for n, r in zip(nodes, results, strict=True) if n.type_matches(value)]
+                if len(typed) == 1:
+                    out.extend(((*path, *p), m) for p, m in typed[0])
                 else:
                     out.append((path, f"must be {forms}, got {describe(value)}"))
             elif keyword == "oneOf" and passing > 1:
