@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cluster_capacity.errors import ConfigError
-from cluster_capacity.validate._checker import Compiler, Issue, Node, format_path
+from cluster_capacity.validate._checker import Issue, Node, format_path
+from cluster_capacity.validate._compiler import Compiler
 from cluster_capacity.validate.findings import Finding
 
 __all__ = [

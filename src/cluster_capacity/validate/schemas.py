@@ -20,7 +20,8 @@ import yaml
 
 from cluster_capacity.errors import ConfigError, Problem
 from cluster_capacity.validate import core
-from cluster_capacity.validate._checker import Compiler, Issue, Node, did_you_mean
+from cluster_capacity.validate._checker import Issue, Node, did_you_mean
+from cluster_capacity.validate._compiler import Compiler
 from cluster_capacity.validate.findings import Finding
 
 __all__ = ["ENV_VAR", "SchemaRegistry", "validate_all"]
