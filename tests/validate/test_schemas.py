@@ -629,3 +629,21 @@ def test_int_or_string_with_a_string_pattern(widgets: SchemaRegistry) -> None:
     assert messages(widgets.validate(widget(surge=[1]))) == [
         ("spec.surge", "must be integer or string, got array")
     ]
+
+
+def test_a_variants_subfolder_is_read_only_when_given(registry: SchemaRegistry, crd_dir: Path) -> None:
+    # awslabs main requires only nodeMetricsImage; the released v1.2.0 schema requires three more.
+    device_config = {
+        "apiVersion": "k8s.aws/v1beta1",
+        "kind": "DeviceConfig",
+        "metadata": {"name": "neuron", "namespace": "aws-neuron-operator"},
+        "spec": {"nodeMetricsImage": "public.ecr.aws/neuron/neuron-monitor:1.10.0"},
+    }
+    assert registry.validate(device_config) == []
+    released = SchemaRegistry.from_directory(crd_dir / "variants" / "awslabs-v1.2.0")
+    assert released.kinds == [("k8s.aws/v1beta1", "DeviceConfig")]
+    assert sorted(f.path for f in released.validate(device_config)) == [
+        "spec.customSchedulerImage",
+        "spec.devicePluginImage",
+        "spec.schedulerExtensionImage",
+    ]
