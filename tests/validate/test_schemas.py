@@ -508,6 +508,7 @@ def test_unserved_version(widgets: SchemaRegistry) -> None:
 
 
 def test_bounds_lengths_and_formats(widgets: SchemaRegistry) -> None:
+    assert widgets.validate(widget(ratio=0.5 * 3)) == widgets.validate(widget(ratio=2.0000000000000004)) == []
     assert (
         widgets.validate(
             widget(size=9, ratio=1.5, name="abcde", when="2026-01-02T03:04:05Z", cidr="10.0.0.0/8")

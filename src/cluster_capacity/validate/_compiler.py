@@ -99,7 +99,7 @@ def _bound_checks(schema: Mapping[str, Any]) -> list[Check]:
                 out.append((path, f"must be {'>' if low_ex else '>='} {low}, got {value}"))
             if is_number(high) and (value >= high if high_ex else value > high):
                 out.append((path, f"must be {'<' if high_ex else '<='} {high}, got {value}"))
-            if is_number(multiple) and multiple and (value / multiple) % 1:
+            if is_number(multiple) and multiple and abs(value / multiple - round(value / multiple)) > 1e-9:
                 out.append((path, f"must be a multiple of {multiple}, got {value}"))
 
         checks.append(bounds)
@@ -133,9 +133,10 @@ def _count_checks(schema: Mapping[str, Any]) -> list[Check]:
     return checks
 
 
-def _unique_checks(schema: Mapping[str, Any]) -> list[Check]:
-    """``uniqueItems`` and the API server's ``x-kubernetes-list-type: set|map`` duplicate checks."""
-    list_type = schema.get("x-kubernetes-list-type")
+def _unique_checks(schema: Mapping[str, Any], dialect: Dialect) -> list[Check]:
+    """``uniqueItems``, and the duplicate checks the API server runs for CRD ``x-kubernetes-list-type``."""
+    # On built-in kinds the list-type markers only guide server-side apply; validation is Go code there.
+    list_type = schema.get("x-kubernetes-list-type") if dialect == "crd" else None
     keys = schema.get("x-kubernetes-list-map-keys")
     if schema.get("uniqueItems") is True or list_type == "set":
 
@@ -340,7 +341,7 @@ class Compiler:
             *_length_checks(schema),
             *_bound_checks(schema),
             *_count_checks(schema),
-            *_unique_checks(schema),
+            *_unique_checks(schema, self.dialect),
         ]
         types, _ = self._types(schema)
         extras += _combinator_checks(schema, lambda branch: self.compile(branch, value_only=True), types)
