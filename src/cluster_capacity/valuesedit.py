@@ -109,6 +109,8 @@ class YamlDocument:
         elif not isinstance(current, list):
             raise ConfigError(f"{self.path}: {_dotted(path)}: must be a list to add to it")
         item = to_yaml(item)
+        if hasattr(current, "fa"):
+            current.fa.set_block_style()  # `machineSets: []` grows into a block list, as people write it
         if current:
             # A blank line or comment after the old last item belongs after the list, not inside it.
             _move_trailing_comment(current[-1], item)
