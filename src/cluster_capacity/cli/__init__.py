@@ -25,7 +25,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # One line per command module; each module's register() adds its commands to the app.
-    pass
+    from cluster_capacity.cli import plan
+
+    plan.register(app)
 
 
 _register()
