@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from cluster_capacity.errors import ConfigError
 from cluster_capacity.instances import (
@@ -36,6 +36,9 @@ from cluster_capacity.instances import (
     quota_family,
     split_instance_type,
 )
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
 
 __all__ = [
     "ACCELERATOR_FAMILIES",
@@ -56,6 +59,7 @@ __all__ = [
     "load_snapshot",
     "make_plan",
     "parse_quota_override",
+    "pool_demands",
     "rank_key",
     "region_of_zone",
 ]
@@ -630,6 +634,27 @@ class PoolDemand:
     @property
     def market(self) -> Market:
         return "spot" if self.spot else "on-demand"
+
+
+def pool_demands(values: Values) -> list[PoolDemand]:
+    """The enabled pools of an env's values as `PoolDemand` (pools without an instance type are skipped)."""
+    demands = []
+    for pool in values.enabled_pools:
+        if not pool.instance_type:
+            continue
+        autoscaled = pool.autoscaler.enabled
+        demands.append(
+            PoolDemand(
+                name=pool.name_suffix,
+                instance_type=pool.instance_type,
+                zone=pool.zone or "",
+                spot=pool.spot,
+                replicas=pool.replicas,
+                max_replicas=pool.autoscaler.max_replicas if autoscaled else None,
+                machineset=pool.machineset_name(values.infra_id) if values.infra_id else None,
+            )
+        )
+    return demands
 
 
 @dataclass(frozen=True)

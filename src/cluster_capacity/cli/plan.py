@@ -90,7 +90,9 @@ def plan(
         bool, typer.Option(help="Check the enabled pools of --env against quotas and zones.")
     ] = False,
     env: Annotated[str | None, typer.Option(help="Env to check (with --check).")] = None,
-    project: Annotated[Path, typer.Option(help="GitOps repo holding cluster-capacity.yaml.")] = Path("."),
+    project: Annotated[
+        Path | None, typer.Option(help="Project file (default ./cluster-capacity.yaml), with --check.")
+    ] = None,
 ) -> None:
     """Which GPU / Inferentia instance types fit the vCPU quotas, in which zones, and how many."""
     from cluster_capacity import plan as planning
@@ -237,7 +239,7 @@ def _print_table(result: Plan) -> None:
             console.print(f"  no {fp.title} type is offered in the selected zones", markup=False)
             continue
         if fp.fits:
-            table = Table(box=box.SIMPLE, pad_edge=False)
+            table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
             for column in (
                 "Type",
                 "Accel.",
@@ -297,9 +299,9 @@ def _heading(fp: FamilyPlan) -> str:
         return f"{fp.title} vCPUs ({fp.code}): quota not read, used {fp.used}"
     source = {
         "account": "",
-        "aws-default": ", AWS default",
-        "override": ", what-if",
-        "snapshot": ", snapshot",
+        "aws-default": " (AWS default)",
+        "override": " (what-if)",
+        "snapshot": " (snapshot)",
     }
     return (
         f"{fp.title} vCPUs ({fp.code}): quota {fp.quota.value}{source[fp.quota.source]}, used {fp.used}, "
@@ -310,34 +312,8 @@ def _heading(fp: FamilyPlan) -> str:
 # --- plan --check ---------------------------------------------------------------------------------------
 
 
-def pool_demands(values: Any) -> list[PoolDemand]:
-    """The enabled pools of an env's values as `PoolDemand`s (pools without an instance type are skipped)."""
-    from cluster_capacity.plan import PoolDemand
-
-    if not getattr(values, "enabled", True):
-        return []
-    demands = []
-    for pool in values.machine_sets:
-        if not pool.enabled or not pool.instance_type:
-            continue
-        autoscaler = pool.autoscaler
-        maximum = autoscaler.max_replicas if autoscaler is not None and autoscaler.enabled else None
-        demands.append(
-            PoolDemand(
-                name=pool.name_suffix,
-                instance_type=pool.instance_type,
-                zone=pool.zone or "",
-                spot=bool(pool.spot),
-                replicas=pool.replicas,
-                max_replicas=maximum,
-                machineset=pool.machineset_name(values.infra_id) if values.infra_id else None,
-            )
-        )
-    return demands
-
-
 def _check(
-    project: Path,
+    project: Path | None,
     env: str,
     region: str | None,
     profile: str | None,
@@ -347,14 +323,10 @@ def _check(
     output: Output,
 ) -> int:
     from cluster_capacity import plan as planning
-
-    try:
-        from cluster_capacity.config import load_env  # type: ignore[attr-defined, unused-ignore]
-    except ImportError as exc:  # the config layer is not in this build
-        raise ConfigError("plan --check needs cluster_capacity.config, which this build lacks") from exc
+    from cluster_capacity.config import load_env
 
     config = load_env(project, env)
-    pools = pool_demands(config.values)
+    pools = planning.pool_demands(config.values)
     if not pools:
         _say(f"env {env}: no enabled pool with an instance type; nothing to check")
         return EXIT_OK
