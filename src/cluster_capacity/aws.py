@@ -153,7 +153,7 @@ class Aws:
             region = self.region
             assert self._session is not None
             config = Config(
-                retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+                retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
                 connect_timeout=10,
                 read_timeout=30,
                 user_agent_extra="cluster-capacity",
