@@ -380,3 +380,27 @@ def test_malformed_snapshot_names_the_part(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_region_of_zone(zone: str, region: str | None) -> None:
     assert region_of_zone(zone) == region
+
+
+def test_public_api_is_pinned() -> None:
+    import cluster_capacity.aws
+    import cluster_capacity.plan
+
+    assert set(cluster_capacity.plan.__all__) == {
+        "ACCELERATOR_FAMILIES", "MARKETS", "Candidate", "FamilyPlan", "InstanceTypeInfo", "Plan", "PoolDemand",
+        "PoolProblem", "Quota", "QuotaKey", "RunningInstance", "Snapshot", "TargetAdvice", "check_pools",
+        "increase_command", "load_snapshot", "make_plan", "parse_quota_override", "pool_demands", "rank_key",
+        "region_of_zone",
+    }  # fmt: skip
+    assert set(cluster_capacity.aws.__all__) == {
+        "IAM_ACTIONS", "Aws", "fetch_snapshot", "info_from_api", "instance_type_info", "offered_in",
+    }  # fmt: skip
+
+
+def test_cli_start_up_does_not_import_boto3() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, cluster_capacity.cli, cluster_capacity.plan; print('boto3' in sys.modules, 'rich' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]

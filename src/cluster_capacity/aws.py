@@ -37,6 +37,7 @@ __all__ = [
     "IAM_ACTIONS",
     "Aws",
     "fetch_snapshot",
+    "info_from_api",
     "instance_type_info",
     "offered_in",
 ]
@@ -247,14 +248,14 @@ class Aws:
                 )
                 for page in pages:
                     for item in page.get("InstanceTypes", []):
-                        info = _info(item)
+                        info = info_from_api(item)
                         found[info.name] = info
             wanted = [t for t in dict.fromkeys(types) if t not in found]
             for chunk in _chunks(wanted):
                 # InstanceTypes (not a filter) makes AWS name the types that do not exist.
                 for page in ec2.get_paginator("describe_instance_types").paginate(InstanceTypes=chunk):  # type: ignore[arg-type]
                     for item in page.get("InstanceTypes", []):
-                        info = _info(item)
+                        info = info_from_api(item)
                         found[info.name] = info
         return found
 
@@ -369,7 +370,7 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + _CHUNK]
 
 
-def _info(item: InstanceTypeInfoTypeDef) -> InstanceTypeInfo:
+def info_from_api(item: InstanceTypeInfoTypeDef) -> InstanceTypeInfo:
     """Our view of one ``DescribeInstanceTypes`` entry: vCPUs, memory, GPU or Neuron devices."""
     name = str(item["InstanceType"])
     accelerator: Any = None
