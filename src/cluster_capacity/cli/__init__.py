@@ -29,11 +29,12 @@ app = typer.Typer(
 
 def _register() -> None:
     # One line per command module; each module's register() adds its commands to the app.
-    from cluster_capacity.cli import render, schema, validate
+    from cluster_capacity.cli import plan, render, schema, validate
 
     render.register(app)
     validate.register(app)
     schema.register(app)
+    plan.register(app)
 
 
 _register()
