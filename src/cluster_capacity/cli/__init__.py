@@ -29,12 +29,13 @@ app = typer.Typer(
 
 def _register() -> None:
     # One line per command module; each module's register() adds its commands to the app.
-    from cluster_capacity.cli import plan, render, schema, validate
+    from cluster_capacity.cli import inferentia, plan, render, schema, validate
 
     render.register(app)
     validate.register(app)
     schema.register(app)
     plan.register(app)
+    inferentia.register(app)
 
 
 _register()
