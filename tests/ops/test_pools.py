@@ -134,7 +134,7 @@ def test_instance_type_not_offered() -> None:
         asked.append((instance_type, zone))
         return False
 
-    with pytest.raises(ConfigError, match="instance type p5.48xlarge is not offered in us-west-2a"):
+    with pytest.raises(ConfigError, match=r"instance type p5\.48xlarge is not offered in us-west-2a"):
         build_pool(
             INFRA,
             "us-west-2",
