@@ -134,10 +134,8 @@ class YamlDocument:
         """Unified diff from the file on disk to the edited document."""
         before = self.original.splitlines(keepends=True)
         after = self.text().splitlines(keepends=True)
-        label = str(self.path)
-        return "".join(
-            difflib.unified_diff(before, after, f"a/{label}" if self.existed else "/dev/null", f"b/{label}")
-        )
+        label = _display(self.path)
+        return "".join(difflib.unified_diff(before, after, label if self.existed else "/dev/null", label))
 
     def save(self) -> bool:
         """Write atomically when changed; True when written."""
@@ -160,9 +158,21 @@ def to_yaml(value: Any) -> Any:
         return out
     if isinstance(value, list) and not isinstance(value, CommentedSeq):
         return CommentedSeq([to_yaml(v) for v in value])
-    if isinstance(value, str) and value == "":
-        return DoubleQuotedScalarString("")
+    if isinstance(value, str) and _needs_quotes(value):
+        return DoubleQuotedScalarString(value)
     return value
+
+
+def _needs_quotes(text: str) -> bool:
+    """Strings YAML would read as something else (``""``, ``"true"``, ``"1"``, ``"null"``)."""
+    import yaml
+
+    if text == "" or text != text.strip():
+        return True
+    try:
+        return bool(yaml.safe_load(text) != text)
+    except yaml.YAMLError:
+        return True
 
 
 def _deepest_last(node: Any) -> tuple[Any, Key | None]:
@@ -192,6 +202,13 @@ def _move_trailing_comment(old: Any, new: Any) -> None:
         dst_key, [None, None, None, None] if isinstance(dst, dict) else [None, None]
     )
     entry[slot_dst] = token
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def atomic_write(path: str | Path, text: str) -> None:
