@@ -344,7 +344,8 @@ def _client_error(exc: Any, action: str, region: str) -> Exception:
     if code == "NoSuchResourceException":
         return _NoSuchQuota(message)
     if code in _EXPIRED:
-        return AwsError(f"AWS credentials have expired ({code}): renew them and try again")
+        clock = " (or this machine's clock is wrong)" if code == "RequestExpired" else ""
+        return AwsError(f"AWS credentials have expired ({code}){clock}: renew them and try again")
     if code in _REJECTED:
         return AwsError(f"AWS rejected the credentials ({code}) {_CREDENTIAL_HINT}: {message}")
     if code in _DENIED:

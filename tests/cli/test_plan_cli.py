@@ -129,6 +129,17 @@ def test_running_instances_eat_the_headroom(capsys: pytest.CaptureFixture[str]) 
     assert err.strip().endswith("nothing fits the headroom")
 
 
+@pytest.mark.usefixtures("moto")
+def test_fractional_gpus_are_listed_but_never_recommended(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--region", "us-west-2", "--family", "nvidia", "--market", "spot",
+                         "--quota", "g:spot=2", "--quota", "p:spot=0", "--zones", "us-west-2a,us-west-2z")  # fmt: skip
+    assert code == 1
+    rows = [line.split() for line in out.splitlines() if line.startswith("g6f.large")]
+    assert rows == [["g6f.large", "1/8", "L4", "2.8", "GiB", "2", "1", "a", "0.0000"]]
+    assert "  no recommendation: the smallest with whole accelerators, g6.xlarge, needs 4 vCPUs" in out
+    assert "us-west-2z: no accelerator instance type is offered there" in err
+
+
 def test_snapshot_then_plan_offline_without_credentials(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

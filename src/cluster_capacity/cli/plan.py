@@ -114,6 +114,10 @@ def plan(
     families = planning.ACCELERATOR_FAMILIES[family.value]
     markets = _markets(market)
     snap = _snapshot(families, markets, zone_list, region, profile, overrides, snapshot, save_snapshot, ())
+    known = set(snap.zones())
+    for zone in zone_list:
+        if zone not in known:
+            _say(f"{zone}: no accelerator instance type is offered there")
     result = planning.make_plan(
         snap,
         family=family.value,
@@ -277,9 +281,12 @@ def _print_table(result: Plan) -> None:
             )
         else:
             s = fp.smallest
-            console.print(
-                f"  nothing fits: the smallest, {s.instance_type}, needs {s.vcpus} vCPUs", markup=False
+            what = (
+                "no recommendation: the smallest with whole accelerators"
+                if fp.fits
+                else "nothing fits: the smallest"
             )
+            console.print(f"  {what}, {s.instance_type}, needs {s.vcpus} vCPUs", markup=False)
         if fp.target is not None:
             t = fp.target
             unit = "GPUs" if t.unit == "gpus" else "Neuron devices"
