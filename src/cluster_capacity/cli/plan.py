@@ -53,22 +53,29 @@ def register(app: typer.Typer) -> None:
 
 def plan(
     region: Annotated[
-        str | None, typer.Option(help="AWS region (default: the profile's or AWS_REGION).")
+        str | None, typer.Option(metavar="REGION", help="AWS region (default: the profile's or AWS_REGION).")
     ] = None,
-    profile: Annotated[str | None, typer.Option(help="AWS profile from the standard config files.")] = None,
+    profile: Annotated[
+        str | None, typer.Option(metavar="NAME", help="AWS profile from the standard config files.")
+    ] = None,
     family: Annotated[Family, typer.Option(help="Accelerators to plan for.")] = Family.all,
     market: Annotated[MarketChoice, typer.Option(help="Spot, On-Demand or both.")] = MarketChoice.both,
     zones: Annotated[
-        list[str] | None, typer.Option(help="Only these availability zones (comma-separated or repeated).")
+        list[str] | None,
+        typer.Option(metavar="ZONES", help="Only these availability zones (comma-separated or repeated)."),
     ] = None,
     min_accelerator_memory: Annotated[
         float, typer.Option(metavar="GIB", min=0, help="Least memory per GPU / Neuron device, in GiB.")
     ] = 0.0,
     target_gpus: Annotated[
-        int | None, typer.Option(min=1, help="GPUs wanted: the vCPUs and quota increase they need.")
+        int | None,
+        typer.Option(min=1, metavar="N", help="GPUs wanted: the vCPUs and quota increase they need."),
     ] = None,
     target_neuron_devices: Annotated[
-        int | None, typer.Option(min=1, help="Neuron devices wanted: the vCPUs and quota increase they need.")
+        int | None,
+        typer.Option(
+            min=1, metavar="N", help="Neuron devices wanted: the vCPUs and quota increase they need."
+        ),
     ] = None,
     quota: Annotated[
         list[str] | None,
@@ -87,11 +94,12 @@ def plan(
     ] = None,
     output: Annotated[Output, typer.Option("--output", "-o", help="table, json or yaml.")] = Output.table,
     check: Annotated[
-        bool, typer.Option(help="Check the enabled pools of --env against quotas and zones.")
+        bool, typer.Option("--check", help="Check the enabled pools of --env against quotas and zones.")
     ] = False,
-    env: Annotated[str | None, typer.Option(help="Env to check (with --check).")] = None,
+    env: Annotated[str | None, typer.Option(metavar="NAME", help="Env to check (with --check).")] = None,
     project: Annotated[
-        Path | None, typer.Option(help="Project file (default ./cluster-capacity.yaml), with --check.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Project file (default ./cluster-capacity.yaml), with --check."),
     ] = None,
 ) -> None:
     """Which GPU / Inferentia instance types fit the vCPU quotas, in which zones, and how many."""
