@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cluster_capacity.errors import AwsError, ConfigError
 from cluster_capacity.instances import QUOTA_CODES, Market, QuotaFamily
-from cluster_capacity.plan import (
+from cluster_capacity.snapshot import (
     MARKETS,
     InstanceTypeInfo,
     Quota,
