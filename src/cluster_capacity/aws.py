@@ -132,7 +132,10 @@ class Aws:
         for partition in session.get_available_partitions():
             known.update(session.get_available_regions("ec2", partition))
         if region not in known:
-            raise ConfigError(f"--region {region}: unknown AWS region (for example us-east-1, eu-west-1)")
+            where = (
+                f"--region {region}" if self._region else f"region {region} (from the profile or AWS_REGION)"
+            )
+            raise ConfigError(f"{where}: unknown AWS region (for example us-east-1, eu-west-1)")
         self._region = region
         self._session = session
 
