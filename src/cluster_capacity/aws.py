@@ -127,13 +127,17 @@ class Aws:
             raise ConfigError(f"AWS configuration: {exc}") from exc
         region = session.region_name
         if not region:
-            raise ConfigError("no AWS region: pass --region or set AWS_REGION (or region in the profile)")
+            raise ConfigError(
+                "no AWS region: pass --region or set AWS_DEFAULT_REGION (or region in the profile)"
+            )
         known: set[str] = set()
         for partition in session.get_available_partitions():
             known.update(session.get_available_regions("ec2", partition))
         if region not in known:
             where = (
-                f"--region {region}" if self._region else f"region {region} (from the profile or AWS_REGION)"
+                f"--region {region}"
+                if self._region
+                else f"region {region} (from the profile or AWS_DEFAULT_REGION)"
             )
             raise ConfigError(f"{where}: unknown AWS region (for example us-east-1, eu-west-1)")
         self._region = region

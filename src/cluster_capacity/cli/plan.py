@@ -53,7 +53,8 @@ def register(app: typer.Typer) -> None:
 
 def plan(
     region: Annotated[
-        str | None, typer.Option(metavar="REGION", help="AWS region (default: the profile's or AWS_REGION).")
+        str | None,
+        typer.Option(metavar="REGION", help="AWS region (default: the profile's or AWS_DEFAULT_REGION)."),
     ] = None,
     profile: Annotated[
         str | None, typer.Option(metavar="NAME", help="AWS profile from the standard config files.")
