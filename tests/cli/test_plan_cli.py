@@ -227,6 +227,33 @@ def test_check_instance_type_that_does_not_exist(capsys: pytest.CaptureFixture[s
     assert "do not exist: [g5.xlarg] (in us-west-2)" in err
 
 
+def test_check_offline_from_a_snapshot(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    from moto import mock_aws
+
+    file = tmp_path / "us-west-2.json"
+    with pytest.MonkeyPatch.context() as env, mock_aws():
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        spot_instance("us-west-2", "g5.xlarge", "us-west-2b")  # someone else's: eats 4 vCPUs of headroom
+        code, _, _ = run(capsys, "--check", "--env", "prod", "--project", str(project),
+                         "--quota", "g:spot=12", "--save-snapshot", str(file))  # fmt: skip
+    assert code == 0
+    code, out, _ = run(capsys, "--check", "--env", "prod", "--project", str(project), "--snapshot", str(file))
+    assert code == 0  # quota 12 (saved), 4 used by others, the pool needs 8
+    code, out, _ = run(capsys, "--check", "--env", "prod", "--project", str(project), "--snapshot", str(file),
+                       "--quota", "g:spot=8")  # fmt: skip
+    assert code == 1
+    assert out.splitlines()[1].endswith("the quota is 8, 4 in use by other instances (headroom 4)")
+    data = json.loads(file.read_text())
+    data["instanceTypes"] = [t for t in data["instanceTypes"] if t["name"] != "g5.xlarge"]
+    file.write_text(json.dumps(data))
+    code, _, err = run(capsys, "--check", "--env", "prod", "--project", str(project), "--snapshot", str(file))
+    assert code == 2
+    assert "does not describe g5.xlarge; save a new one" in err
+
+
 # --- faults and bad input -------------------------------------------------------------------------
 
 

@@ -369,6 +369,12 @@ def _check(
         save_to,
         sorted({p.instance_type for p in pools}),
     )
+    absent = sorted({p.instance_type for p in pools} - set(snap.catalog))
+    if snapshot_file is not None and absent:
+        # A snapshot knows only what was read when it was saved; that is not proof a type does not exist.
+        raise ConfigError(
+            f"{snapshot_file}: the snapshot does not describe {', '.join(absent)}; save a new one"
+        )
     problems = planning.check_pools(pools, snap)
     _report_check(env, snap, pools, problems, output)
     if any(p.invalid for p in problems):
