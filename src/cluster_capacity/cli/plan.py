@@ -88,7 +88,12 @@ def plan(
     arch: Annotated[Arch, typer.Option(help="CPU architecture of the cluster's nodes.")] = Arch.x86_64,
     snapshot: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="Plan offline from a snapshot saved with --save-snapshot."),
+        typer.Option(
+            "--snapshot",
+            "--catalog",
+            metavar="FILE",
+            help="Plan offline from a snapshot saved with --save-snapshot.",
+        ),
     ] = None,
     save_snapshot: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Also write what was read from AWS to FILE (JSON).")
