@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cluster_capacity.errors import AwsError, ConfigError
 from cluster_capacity.instances import QUOTA_CODES, Market, QuotaFamily
-from cluster_capacity.plan import (
+from cluster_capacity.snapshot import (
     MARKETS,
     InstanceTypeInfo,
     Quota,
@@ -127,12 +127,19 @@ class Aws:
             raise ConfigError(f"AWS configuration: {exc}") from exc
         region = session.region_name
         if not region:
-            raise ConfigError("no AWS region: pass --region or set AWS_REGION (or region in the profile)")
+            raise ConfigError(
+                "no AWS region: pass --region or set AWS_DEFAULT_REGION (or region in the profile)"
+            )
         known: set[str] = set()
         for partition in session.get_available_partitions():
             known.update(session.get_available_regions("ec2", partition))
         if region not in known:
-            raise ConfigError(f"--region {region}: unknown AWS region (for example us-east-1, eu-west-1)")
+            where = (
+                f"--region {region}"
+                if self._region
+                else f"region {region} (from the profile or AWS_DEFAULT_REGION)"
+            )
+            raise ConfigError(f"{where}: unknown AWS region (for example us-east-1, eu-west-1)")
         self._region = region
         self._session = session
 
@@ -344,7 +351,8 @@ def _client_error(exc: Any, action: str, region: str) -> Exception:
     if code == "NoSuchResourceException":
         return _NoSuchQuota(message)
     if code in _EXPIRED:
-        return AwsError(f"AWS credentials have expired ({code}): renew them and try again")
+        clock = " (or this machine's clock is wrong)" if code == "RequestExpired" else ""
+        return AwsError(f"AWS credentials have expired ({code}){clock}: renew them and try again")
     if code in _REJECTED:
         return AwsError(f"AWS rejected the credentials ({code}) {_CREDENTIAL_HINT}: {message}")
     if code in _DENIED:

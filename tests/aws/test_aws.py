@@ -202,11 +202,20 @@ def test_no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         Aws(region="us-west-2").catalog(["g"])
 
 
-def test_unknown_region_missing_region_and_unknown_profile(aws_credentials: None) -> None:
+def test_unknown_region_missing_region_and_unknown_profile(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(ConfigError, match="--region us-nowhere-1: unknown AWS region"):
         _ = Aws(region="us-nowhere-1").region
     with pytest.raises(ConfigError, match="no AWS region"):
         _ = Aws().region
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "mars-north-1")
+    with pytest.raises(
+        ConfigError, match=r"region mars-north-1 \(from the profile or AWS_DEFAULT_REGION\): unknown"
+    ):
+        _ = Aws().region
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    assert Aws().region == "eu-central-1"
     with pytest.raises(ConfigError, match="--profile nope: no such profile"):
         _ = Aws("nope", "us-west-2").region
 

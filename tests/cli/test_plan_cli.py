@@ -129,6 +129,17 @@ def test_running_instances_eat_the_headroom(capsys: pytest.CaptureFixture[str]) 
     assert err.strip().endswith("nothing fits the headroom")
 
 
+@pytest.mark.usefixtures("moto")
+def test_fractional_gpus_are_listed_but_never_recommended(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--region", "us-west-2", "--family", "nvidia", "--market", "spot",
+                         "--quota", "g:spot=2", "--quota", "p:spot=0", "--zones", "us-west-2a,us-west-2z")  # fmt: skip
+    assert code == 1
+    rows = [line.split() for line in out.splitlines() if line.startswith("g6f.large")]
+    assert rows == [["g6f.large", "1/8", "L4", "2.8", "GiB", "2", "1", "a", "0.0000"]]
+    assert "  no recommendation: the smallest with whole accelerators, g6.xlarge, needs 4 vCPUs" in out
+    assert "us-west-2z: no accelerator instance type is offered there" in err
+
+
 def test_snapshot_then_plan_offline_without_credentials(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,6 +225,33 @@ def test_check_instance_type_that_does_not_exist(capsys: pytest.CaptureFixture[s
     code, _, err = run(capsys, "--check", "--env", "prod", "--project", str(project), "--quota", "g:spot=8")
     assert code == 2
     assert "do not exist: [g5.xlarg] (in us-west-2)" in err
+
+
+def test_check_offline_from_a_snapshot(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    from moto import mock_aws
+
+    file = tmp_path / "us-west-2.json"
+    with pytest.MonkeyPatch.context() as env, mock_aws():
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        spot_instance("us-west-2", "g5.xlarge", "us-west-2b")  # someone else's: eats 4 vCPUs of headroom
+        code, _, _ = run(capsys, "--check", "--env", "prod", "--project", str(project),
+                         "--quota", "g:spot=12", "--save-snapshot", str(file))  # fmt: skip
+    assert code == 0
+    code, out, _ = run(capsys, "--check", "--env", "prod", "--project", str(project), "--snapshot", str(file))
+    assert code == 0  # quota 12 (saved), 4 used by others, the pool needs 8
+    code, out, _ = run(capsys, "--check", "--env", "prod", "--project", str(project), "--snapshot", str(file),
+                       "--quota", "g:spot=8")  # fmt: skip
+    assert code == 1
+    assert out.splitlines()[1].endswith("the quota is 8, 4 in use by other instances (headroom 4)")
+    data = json.loads(file.read_text())
+    data["instanceTypes"] = [t for t in data["instanceTypes"] if t["name"] != "g5.xlarge"]
+    file.write_text(json.dumps(data))
+    code, _, err = run(capsys, "--check", "--env", "prod", "--project", str(project), "--snapshot", str(file))
+    assert code == 2
+    assert "does not describe g5.xlarge; save a new one" in err
 
 
 # --- faults and bad input -------------------------------------------------------------------------

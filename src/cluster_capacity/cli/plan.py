@@ -53,22 +53,30 @@ def register(app: typer.Typer) -> None:
 
 def plan(
     region: Annotated[
-        str | None, typer.Option(help="AWS region (default: the profile's or AWS_REGION).")
+        str | None,
+        typer.Option(metavar="REGION", help="AWS region (default: the profile's or AWS_DEFAULT_REGION)."),
     ] = None,
-    profile: Annotated[str | None, typer.Option(help="AWS profile from the standard config files.")] = None,
+    profile: Annotated[
+        str | None, typer.Option(metavar="NAME", help="AWS profile from the standard config files.")
+    ] = None,
     family: Annotated[Family, typer.Option(help="Accelerators to plan for.")] = Family.all,
     market: Annotated[MarketChoice, typer.Option(help="Spot, On-Demand or both.")] = MarketChoice.both,
     zones: Annotated[
-        list[str] | None, typer.Option(help="Only these availability zones (comma-separated or repeated).")
+        list[str] | None,
+        typer.Option(metavar="ZONES", help="Only these availability zones (comma-separated or repeated)."),
     ] = None,
     min_accelerator_memory: Annotated[
         float, typer.Option(metavar="GIB", min=0, help="Least memory per GPU / Neuron device, in GiB.")
     ] = 0.0,
     target_gpus: Annotated[
-        int | None, typer.Option(min=1, help="GPUs wanted: the vCPUs and quota increase they need.")
+        int | None,
+        typer.Option(min=1, metavar="N", help="GPUs wanted: the vCPUs and quota increase they need."),
     ] = None,
     target_neuron_devices: Annotated[
-        int | None, typer.Option(min=1, help="Neuron devices wanted: the vCPUs and quota increase they need.")
+        int | None,
+        typer.Option(
+            min=1, metavar="N", help="Neuron devices wanted: the vCPUs and quota increase they need."
+        ),
     ] = None,
     quota: Annotated[
         list[str] | None,
@@ -80,18 +88,24 @@ def plan(
     arch: Annotated[Arch, typer.Option(help="CPU architecture of the cluster's nodes.")] = Arch.x86_64,
     snapshot: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="Plan offline from a snapshot saved with --save-snapshot."),
+        typer.Option(
+            "--snapshot",
+            "--catalog",
+            metavar="FILE",
+            help="Plan offline from a snapshot saved with --save-snapshot.",
+        ),
     ] = None,
     save_snapshot: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Also write what was read from AWS to FILE (JSON).")
     ] = None,
     output: Annotated[Output, typer.Option("--output", "-o", help="table, json or yaml.")] = Output.table,
     check: Annotated[
-        bool, typer.Option(help="Check the enabled pools of --env against quotas and zones.")
+        bool, typer.Option("--check", help="Check the enabled pools of --env against quotas and zones.")
     ] = False,
-    env: Annotated[str | None, typer.Option(help="Env to check (with --check).")] = None,
+    env: Annotated[str | None, typer.Option(metavar="NAME", help="Env to check (with --check).")] = None,
     project: Annotated[
-        Path | None, typer.Option(help="Project file (default ./cluster-capacity.yaml), with --check.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Project file (default ./cluster-capacity.yaml), with --check."),
     ] = None,
 ) -> None:
     """Which GPU / Inferentia instance types fit the vCPU quotas, in which zones, and how many."""
@@ -114,6 +128,10 @@ def plan(
     families = planning.ACCELERATOR_FAMILIES[family.value]
     markets = _markets(market)
     snap = _snapshot(families, markets, zone_list, region, profile, overrides, snapshot, save_snapshot, ())
+    known = set(snap.zones())
+    for zone in zone_list:
+        if zone not in known:
+            _say(f"{zone}: no accelerator instance type is offered there")
     result = planning.make_plan(
         snap,
         family=family.value,
@@ -277,9 +295,12 @@ def _print_table(result: Plan) -> None:
             )
         else:
             s = fp.smallest
-            console.print(
-                f"  nothing fits: the smallest, {s.instance_type}, needs {s.vcpus} vCPUs", markup=False
+            what = (
+                "no recommendation: the smallest with whole accelerators"
+                if fp.fits
+                else "nothing fits: the smallest"
             )
+            console.print(f"  {what}, {s.instance_type}, needs {s.vcpus} vCPUs", markup=False)
         if fp.target is not None:
             t = fp.target
             unit = "GPUs" if t.unit == "gpus" else "Neuron devices"
@@ -353,6 +374,12 @@ def _check(
         save_to,
         sorted({p.instance_type for p in pools}),
     )
+    absent = sorted({p.instance_type for p in pools} - set(snap.catalog))
+    if snapshot_file is not None and absent:
+        # A snapshot knows only what was read when it was saved; that is not proof a type does not exist.
+        raise ConfigError(
+            f"{snapshot_file}: the snapshot does not describe {', '.join(absent)}; save a new one"
+        )
     problems = planning.check_pools(pools, snap)
     _report_check(env, snap, pools, problems, output)
     if any(p.invalid for p in problems):
