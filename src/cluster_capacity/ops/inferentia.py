@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from cluster_capacity.config import EnvConfig, MachineSetPool, Values
     from cluster_capacity.config.models import InferentiaConfig
     from cluster_capacity.kube import Kube
-    from cluster_capacity.plan import QuotaKey, Snapshot
+    from cluster_capacity.snapshot import QuotaKey, Snapshot
     from cluster_capacity.valuesedit import YamlDocument
 
 __all__ = [

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from cluster_capacity.config import Values
     from cluster_capacity.config.models import SubscriptionConfig
     from cluster_capacity.kube import Kube
-    from cluster_capacity.plan import PoolDemand, QuotaKey, Snapshot
+    from cluster_capacity.plan import PoolDemand
+    from cluster_capacity.snapshot import QuotaKey, Snapshot
 
 __all__ = ["BEST_EFFORT_MIN", "NAMED_FAMILIES", "SUPPORTED_MIN", "ClusterFacts", "Row", "Status"]
 
@@ -386,6 +387,7 @@ def quota_rows(demands: Sequence[PoolDemand], snap: Snapshot, profile: str | Non
     """Per quota family and market: does the headroom cover every pool's maximum (the planner's rule)?"""
     from cluster_capacity import plan as planning
     from cluster_capacity.instances import QUOTA_CODES
+    from cluster_capacity.snapshot import describe_quota
 
     problems = planning.check_pools(demands, snap)
     groups: dict[QuotaKey, list[tuple[PoolDemand, int]]] = {}
@@ -397,7 +399,7 @@ def quota_rows(demands: Sequence[PoolDemand], snap: Snapshot, profile: str | Non
     for key in sorted(groups):
         family, market = key
         members, code = groups[key], QUOTA_CODES[key]
-        r = _R(f"quota/{family}-{market}", f"Quota: {planning.describe_quota(family, market)}")
+        r = _R(f"quota/{family}-{market}", f"Quota: {describe_quota(family, market)}")
         need = sum(d.peak * vcpus for d, vcpus in members)
         asks = ", ".join(f"{d.peak} x {d.instance_type}" for d, _ in members)
         quota = snap.quotas.get(key)
