@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 from cluster_capacity import labels
 from cluster_capacity.errors import CapacityError, ConfigError
 from cluster_capacity.nvidia_smi import parse_neuron_ls, parse_nvidia_smi
-from cluster_capacity.ops.smoke_advice import machine_failure_advice
+from cluster_capacity.ops.smoke_advice import classify_machine_failure, machine_failure_advice
 from cluster_capacity.ops.smoke_pod import DEFAULT_IMAGES, POD_NAME, SmokeTarget, build_pod
 from cluster_capacity.ops.smoke_report import Phase, SmokeResult
 
@@ -342,12 +342,12 @@ class _Run:
             new = name not in self.known_machines
             # Machines that were there before the run only count when the run waits for them.
             relevant = new or self.plan.startswith("already")
-            if phase == "Failed" and relevant:
-                message = status.get("errorMessage") or status.get("errorReason") or "no message"
+            failure = self.launch_failure(status) if relevant else None
+            if failure is not None:
                 raise SmokeFailure(
-                    f"Machine {name} Failed: {message}",
+                    f"Machine {name} {phase or 'Provisioning'}: {failure}",
                     machine_failure_advice(
-                        message, self.target.instance_type, self.target.zone, spot=self.target.spot
+                        failure, self.target.instance_type, self.target.zone, spot=self.target.spot
                     ),
                 )
             if machine.get("metadata", {}).get("deletionTimestamp"):
@@ -377,6 +377,20 @@ class _Run:
         if usable is not None and self.usable_since is None:
             self.usable_since = self.now()
         return usable
+
+    @staticmethod
+    def launch_failure(status: Obj) -> str | None:
+        """The provider's message when the Machine failed, or cannot launch for a reason that lasts."""
+        if status.get("phase") == "Failed":
+            return str(status.get("errorMessage") or status.get("errorReason") or "no message")
+        # EC2 capacity errors leave the Machine Provisioning while the controller retries; a known
+        # cause (no capacity, quota, permissions) will not clear within a smoke run, so end it now.
+        for cond in (status.get("providerStatus") or {}).get("conditions") or []:
+            if cond.get("type") == "MachineCreation" and cond.get("status") == "False":
+                message = str(cond.get("message") or "")
+                if classify_machine_failure(message) is not None:
+                    return message.split("\n")[0]
+        return None
 
     def describe_machine(self, name: str, phase: str, node: Obj | None) -> str:
         if node is None:

@@ -200,7 +200,7 @@ def build_pod(
                     "name": "smoke",
                     "image": image or DEFAULT_IMAGES[target.accelerator],
                     "command": COMMANDS[target.accelerator],
-                    "resources": {"limits": {target.resource: 1}, "requests": {target.resource: 1}},
+                    "resources": {"limits": {target.resource: "1"}, "requests": {target.resource: "1"}},
                     "securityContext": container_security,
                 }
             ],
