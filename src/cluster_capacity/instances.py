@@ -73,7 +73,9 @@ def split_instance_type(instance_type: str) -> tuple[str, str]:
     """``g5.xlarge`` -> ``("g5", "xlarge")``; ``p6-b200.48xlarge`` -> ``("p6-b200", "48xlarge")``."""
     match = _TYPE.match(instance_type.strip().lower())
     if not match:
-        raise ValueError(f"not an EC2 instance type: {instance_type!r} (expected FAMILY.SIZE, e.g. g5.xlarge)")
+        raise ValueError(
+            f"not an EC2 instance type: {instance_type!r} (expected FAMILY.SIZE, e.g. g5.xlarge)"
+        )
     return match["family"], match["size"]
 
 
@@ -95,13 +97,14 @@ def accelerator_kind(instance_type: str) -> AcceleratorKind | None:
 
 
 def accelerator_label(instance_type: str) -> str | None:
-    """Default ``cluster-api/accelerator`` label value for an instance type (``nvidia-a10g`` for g5)."""
+    """Default ``cluster-api/accelerator`` label value for an NVIDIA type (``nvidia-a10g`` for g5).
+
+    ``None`` for everything else, Neuron included: the cluster autoscaler treats a node carrying this
+    label as a GPU node and holds it unready until ``nvidia.com/gpu`` is allocatable, which a Neuron
+    node never reports.
+    """
     family, _ = split_instance_type(instance_type)
-    if family in _NVIDIA_LABELS:
-        return _NVIDIA_LABELS[family]
-    if _NEURON_FAMILY.match(family):
-        return f"aws-{re.sub(r'[^a-z0-9]', '', family)}"
-    return None
+    return _NVIDIA_LABELS.get(family)
 
 
 def quota_family(instance_type: str) -> QuotaFamily:

@@ -171,7 +171,9 @@ class KubeEmulator:
         server.daemon_threads = True
         server.block_on_close = False  # a handler sleeping in a delay fault must not block stop()
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="kube-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="kube-emulator", daemon=True
+        )
         self._thread.start()
         return self
 

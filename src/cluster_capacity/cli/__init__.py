@@ -25,7 +25,11 @@ app = typer.Typer(
 
 def _register() -> None:
     # One line per command module; each module's register() adds its commands to the app.
-    pass
+    from cluster_capacity.cli import render, schema, validate
+
+    render.register(app)
+    validate.register(app)
+    schema.register(app)
 
 
 _register()

@@ -22,7 +22,13 @@ class Finding:
 
     @classmethod
     def for_object(
-        cls, obj: dict[str, Any], path: str, message: str, *, severity: Severity = "error", rule: str = "schema"
+        cls,
+        obj: dict[str, Any],
+        path: str,
+        message: str,
+        *,
+        severity: Severity = "error",
+        rule: str = "schema",
     ) -> Finding:
         """A finding about ``obj`` (a manifest dict), located by ``path`` inside it."""
         meta = obj.get("metadata") or {}

@@ -1,0 +1,77 @@
+"""Input options shared by render and validate: values files, or a project and its envs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cluster_capacity.errors import ConfigError
+
+ValuesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("-f", "--values", help="Values file; repeat to layer them like helm -f a -f b."),
+]
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", help="Project file (default ./cluster-capacity.yaml when --env or --all is given)."
+    ),
+]
+EnvOpt = Annotated[str | None, typer.Option("--env", help="Env of the project: values-<env>.yaml.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every env of the project.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a value, as helm: --set machineSets[0].replicas=1 (repeatable)."),
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to render: an env of a project, or a plain stack of values files."""
+
+    env: str | None
+    objects: list[dict[str, Any]]
+    application: dict[str, Any] | None
+    output_dir: Path | None  # the env's folder under the project's outputDir
+
+
+def resolve(
+    values: list[Path] | None,
+    project: Path | None,
+    env: str | None,
+    all_envs: bool,
+    sets: list[str] | None,
+) -> tuple[list[Target], Any]:
+    """Load and render what the flags name. Returns the targets and the loaded project (or None)."""
+    from cluster_capacity.config import load_env, load_project, load_values
+    from cluster_capacity.render import render, render_application
+
+    sets = sets or []
+    if values and (project or env or all_envs):
+        raise ConfigError("use either -f FILE... or --project/--env/--all, not both")
+    if values:
+        vals = load_values(values, sets)
+        return [Target(None, render(vals), None, None)], None
+    if not env and not all_envs:
+        raise ConfigError("nothing to render: give -f FILE, or --env NAME (or --all) with a project file")
+    if env and all_envs:
+        raise ConfigError("use either --env NAME or --all")
+    loaded = load_project(project)
+    names = [e.name for e in loaded.project.envs] if all_envs else [env or ""]
+    targets = []
+    problems = []
+    for name in names:
+        try:
+            cfg = load_env(loaded.path, name, sets)
+        except ConfigError as exc:  # report every env's problems, not only the first env's
+            problems.extend(exc.problems)
+            continue
+        targets.append(
+            Target(name, render(cfg.values, name), render_application(cfg), loaded.env_output_dir(name))
+        )
+    if problems:
+        raise ConfigError(problems)
+    return targets, loaded

@@ -1,0 +1,159 @@
+"""Rules across fields that the type system cannot express; each broken rule is a located Problem.
+
+These are input errors (exit 2): a config that breaks them can never render something that works.
+Softer, advisory checks on the rendered output live in ``validate.policies``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from cluster_capacity import instances
+from cluster_capacity.config.models import MachineSetPool, OperatorGroupConfig, Values
+from cluster_capacity.config.sources import Layered
+from cluster_capacity.errors import Problem
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_QUALIFIED_NAME = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+MAX_NAME = 63
+
+
+def check(values: Values, layered: Layered) -> list[Problem]:
+    """Every cross-field problem in ``values``, located in the files."""
+    problems: list[Problem] = []
+
+    def add(path: tuple[str | int, ...], message: str) -> None:
+        problems.append(layered.problem(path, message))
+
+    any_enabled = bool(values.enabled_pools)
+    if any_enabled and not values.infra_id:
+        add(("infraID",), "required when a pool is enabled (run `cluster-capacity init` to read it)")
+
+    counts = Counter(p.name_suffix for p in values.machine_sets)
+    for i, pool in enumerate(values.machine_sets):
+        base: tuple[str | int, ...] = ("machineSets", i)
+        if counts[pool.name_suffix] > 1:
+            add((*base, "nameSuffix"), f"duplicate pool name {pool.name_suffix!r}")
+        _check_pool_names(pool, values.infra_id, base, add)
+        _check_labels(pool, base, add)
+        if pool.autoscaler.min_replicas > pool.autoscaler.max_replicas:
+            add(
+                (*base, "autoscaler", "minReplicas"),
+                f"minReplicas ({pool.autoscaler.min_replicas}) is greater than maxReplicas "
+                f"({pool.autoscaler.max_replicas})",
+            )
+        if pool.enabled and values.enabled:
+            _check_provider_spec(pool, base, add)
+
+    _check_cluster_autoscaler(values, add)
+    _check_operator_groups(values, add)
+    return problems
+
+
+def _check_pool_names(
+    pool: MachineSetPool, infra_id: str | None, base: tuple[str | int, ...], add: Any
+) -> None:
+    name = pool.machineset_name(infra_id or "")
+    if len(name) > MAX_NAME:
+        add(
+            (*base, "nameSuffix"),
+            f"MachineSet name {name!r} is {len(name)} characters; it is a label value and must be <= {MAX_NAME}",
+        )
+    elif not _DNS_LABEL.match(name.lstrip("-")):
+        add((*base, "nameSuffix"), f"MachineSet name {name!r} must be lower-case letters, digits and '-'")
+
+
+def _check_labels(pool: MachineSetPool, base: tuple[str | int, ...], add: Any) -> None:
+    for field, labels in (
+        ("labels", pool.labels),
+        ("templateLabels", pool.template_labels),
+        ("nodeLabels", pool.node_labels or {}),
+    ):
+        for key, value in labels.items():
+            if not _QUALIFIED_NAME.match(key):
+                add((*base, field, key), "not a valid label key")
+            elif len(value) > MAX_NAME or not _LABEL_VALUE.match(value):
+                add((*base, field, key), f"{value!r} is not a valid label value")
+    for j, taint in enumerate(pool.taints):
+        if not _QUALIFIED_NAME.match(taint.key):
+            add((*base, "taints", j, "key"), f"{taint.key!r} is not a valid taint key")
+
+
+def _check_provider_spec(pool: MachineSetPool, base: tuple[str | int, ...], add: Any) -> None:
+    spec = pool.provider_spec
+    if spec is None:
+        add(
+            (*base, "providerSpec"),
+            "required when the pool is enabled (copy it from a worker MachineSet: `cluster-capacity add-pool`)",
+        )
+        return
+    it = spec.get("instanceType")
+    if not isinstance(it, str) or not it:
+        add((*base, "providerSpec", "instanceType"), "required: the EC2 instance type, e.g. g5.xlarge")
+    elif not instances.is_instance_type(it):
+        add((*base, "providerSpec", "instanceType"), f"{it!r} is not an EC2 instance type (e.g. g5.xlarge)")
+    spot = spec.get("spotMarketOptions")
+    if "spotMarketOptions" in spec and not isinstance(spot, dict):
+        add((*base, "providerSpec", "spotMarketOptions"), 'must be a mapping: {} or {maxPrice: "0.50"}')
+    if spot is not None and spec.get("capacityReservationId"):
+        add(
+            (*base, "providerSpec", "capacityReservationId"),
+            "Spot (spotMarketOptions) and a capacity reservation cannot be used together",
+        )
+    market = spec.get("marketType")
+    if spot is not None and market not in (None, "", "Spot"):
+        add((*base, "providerSpec", "marketType"), f"is {market!r} but spotMarketOptions asks for Spot")
+
+
+def _check_cluster_autoscaler(values: Values, add: Any) -> None:
+    ca = values.autoscaling.cluster_autoscaler
+    path: tuple[str | int, ...] = ("autoscaling", "clusterAutoscaler")
+    if ca.name != "default":
+        add((*path, "name"), f"must be 'default' (the operator ignores any other name), got {ca.name!r}")
+    if not (ca.enabled and values.enabled):
+        return
+    limits = ca.spec.get("resourceLimits")
+    gpus = limits.get("gpus") if isinstance(limits, dict) else None
+    if not isinstance(gpus, list):
+        return
+    labels = {p.accelerator_label for p in values.enabled_pools if p.accelerator == "nvidia"} - {None}
+    listed = set()
+    for j, entry in enumerate(gpus):
+        gpu_type = entry.get("type") if isinstance(entry, dict) else None
+        listed.add(gpu_type)
+        if labels and gpu_type not in labels:
+            add(
+                (*path, "spec", "resourceLimits", "gpus", j, "type"),
+                f"{gpu_type!r} matches no GPU pool; types must equal the pools' cluster-api/accelerator "
+                f"labels: {', '.join(sorted(str(x) for x in labels))}",
+            )
+    missing = sorted(str(x) for x in labels - listed)
+    if missing:
+        add(
+            (*path, "spec", "resourceLimits", "gpus"),
+            f"no limit for the GPU pools labelled {', '.join(missing)}; add an entry with that type",
+        )
+
+
+def _check_operator_groups(values: Values, add: Any) -> None:
+    nv = values.nvidia
+    if not nv.enabled:
+        return
+    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, str]] = [
+        (("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace)
+    ]
+    if nv.nfd.enabled:
+        groups.append((("nvidia", "nfd", "operatorGroup"), nv.nfd.operator_group, nv.nfd.install_namespace))
+    for path, group, namespace in groups:
+        if group.create and group.target_namespaces != [namespace]:
+            add(
+                (*path, "targetNamespaces"),
+                f"must be [{namespace}]: the operator supports only OwnNamespace/SingleNamespace install "
+                f"modes (an empty list means AllNamespaces)",
+            )

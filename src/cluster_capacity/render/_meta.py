@@ -1,0 +1,61 @@
+"""Small helpers every render module shares: metadata, sync waves, deep merge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cluster_capacity import labels
+
+Manifest = dict[str, Any]
+
+# Sync waves: Argo CD applies lower waves first and waits for them to be healthy.
+WAVE_RBAC = -1  # the controller needs its permissions before it writes operator CRs
+WAVE_OPERATORS = 0  # Namespaces, OperatorGroups, Subscriptions
+WAVE_NFD = 1  # NodeFeatureDiscovery: its CRD arrives with the NFD operator
+WAVE_OPERANDS = 2  # ClusterPolicy (after the GPU Operator's CRD), ServiceMonitor
+WAVE_MACHINES = 3  # MachineSets: nodes come once the operators are there to serve them
+WAVE_AUTOSCALING = 4  # MachineAutoscalers point at MachineSets; the ClusterAutoscaler last
+
+SKIP_DRY_RUN = "SkipDryRunOnMissingResource=true"
+
+
+def metadata(
+    name: str,
+    namespace: str | None = None,
+    *,
+    env: str | None = None,
+    wave: int | None = None,
+    skip_dry_run: bool = False,
+    extra_labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """``metadata`` with our managed-by/env labels and Argo CD sync annotations."""
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    lbl = {labels.MANAGED_BY: labels.MANAGED_BY_VALUE}
+    if env:
+        lbl[labels.ENV] = env
+    lbl.update(extra_labels or {})
+    meta["labels"] = lbl
+    ann = dict(annotations or {})
+    if wave is not None:
+        ann[labels.SYNC_WAVE] = str(wave)
+    if skip_dry_run:
+        ann[labels.SYNC_OPTIONS] = SKIP_DRY_RUN
+    if ann:
+        meta["annotations"] = ann
+    return meta
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Maps merge deeply, everything else from ``override`` replaces; ``None`` removes a key."""
+    out = dict(base)
+    for key, value in override.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

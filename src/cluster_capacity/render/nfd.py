@@ -1,0 +1,58 @@
+"""Node Feature Discovery, which the GPU Operator needs to find GPU nodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cluster_capacity.config import Values
+from cluster_capacity.render._meta import WAVE_NFD, Manifest, deep_merge, metadata
+from cluster_capacity.render.nvidia import namespace, operator_group, subscription
+
+
+def default_nfd_spec() -> dict[str, Any]:
+    """The operand settings OpenShift's NFD operator proposes; PCI vendor labels are what GPUs need."""
+    return {
+        "operand": {"imagePullPolicy": "IfNotPresent", "servicePort": 12000},
+        "workerConfig": {
+            "configData": (
+                "core:\n"
+                "  sleepInterval: 60s\n"
+                "sources:\n"
+                "  pci:\n"
+                "    deviceClassWhitelist:\n"
+                '      - "0200"\n'
+                '      - "03"\n'
+                '      - "12"\n'
+                "    deviceLabelFields:\n"
+                '      - "vendor"\n'
+            )
+        },
+    }
+
+
+def nfd_required(values: Values) -> bool:
+    """NFD renders with the GPU Operator (it depends on it) unless explicitly disabled."""
+    return values.enabled and values.nvidia.enabled and values.nvidia.nfd.enabled
+
+
+def render_nfd(values: Values, env: str | None = None) -> list[Manifest]:
+    if not nfd_required(values):
+        return []
+    nfd = values.nvidia.nfd
+    ns = nfd.install_namespace
+    out: list[Manifest] = []
+    if nfd.create_namespace:
+        out.append(namespace(ns, env))
+    if nfd.operator_group.create:
+        out.append(operator_group(nfd.operator_group, ns, env))
+    out.append(subscription(nfd.subscription, ns, env))
+    if nfd.instance.create:
+        out.append(
+            {
+                "apiVersion": "nfd.openshift.io/v1",
+                "kind": "NodeFeatureDiscovery",
+                "metadata": metadata(nfd.instance.name, ns, env=env, wave=WAVE_NFD, skip_dry_run=True),
+                "spec": deep_merge(default_nfd_spec(), nfd.instance.spec),
+            }
+        )
+    return out
