@@ -329,9 +329,9 @@ def test_signal_in_the_middle_cleans_up_and_restores_handlers(
 
     assert seen == ["1"]  # the pod existed when the signal came
     assert result.verdict == "fail"
-    assert result.reason == (
-        f"interrupted by {signal.Signals(signum).name} while waiting for smoke pod {result.pod} to finish "
-        "(phase Running)"
+    assert result.reason is not None
+    assert result.reason.startswith(
+        f"interrupted by {signal.Signals(signum).name} while waiting for smoke pod {result.pod} to finish"
     )
     assert cluster.list("Pod", "default") == []
     assert replicas(cluster) == 0
@@ -420,8 +420,7 @@ def test_api_errors_become_a_failed_run_and_cleanup_still_runs(
     result = run_smoke(smoke_cluster, target, options())
     assert result.verdict == "fail"
     assert result.reason is not None
-    assert result.reason.startswith("create Pod default/")
-    assert "403" in result.reason
+    assert result.reason.startswith("create pods in namespace default: forbidden (403)")
     assert replicas(cluster) == 0
 
 
