@@ -26,10 +26,12 @@ app = typer.Typer(
 def _register() -> None:
     # One line per command module; each module's register() adds its commands to the app.
     from cluster_capacity.cli import render, schema, validate
+    from cluster_capacity.cli import smoke as smoke_cli
 
     render.register(app)
     validate.register(app)
     schema.register(app)
+    smoke_cli.register(app)
 
 
 _register()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from cluster_capacity import labels
-from cluster_capacity.errors import ConfigError
+from cluster_capacity.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
     from cluster_capacity.config import EnvConfig, MachineSetPool
@@ -102,29 +102,36 @@ class SmokeTarget:
 def target_from_env(config: EnvConfig, pool_suffix: str | None) -> SmokeTarget:
     """Pick the pool to test from an env's config; exactly one accelerator pool when none is named."""
     values = config.values
-    pools = [p for p in values.machine_sets if p.enabled]
-    where = f"env {config.env.name}"
+    file = str(config.files[-1]) if config.files else f"values-{config.env.name}.yaml"
+
+    def problem(path: str, message: str) -> ConfigError:
+        return ConfigError([Problem(file, 0, path, message)])
+
     if pool_suffix:
-        matches = [p for p in values.machine_sets if p.name_suffix == pool_suffix]
+        matches = [i for i, p in enumerate(values.machine_sets) if p.name_suffix == pool_suffix]
         if not matches:
             known = ", ".join(p.name_suffix for p in values.machine_sets) or "none"
-            raise ConfigError(f"{where}: no pool with nameSuffix {pool_suffix!r} (pools: {known})")
-        pool = matches[0]
-        if not pool.enabled:
-            raise ConfigError(f"{where}: pool {pool_suffix} is not enabled; enable it in Git first")
+            raise problem("machineSets", f"no pool with nameSuffix {pool_suffix!r} (pools: {known})")
+        index = matches[0]
+        if not values.machine_sets[index].enabled:
+            raise problem(f"machineSets[{index}].enabled", f"pool {pool_suffix} is not enabled; enable it first")
     else:
-        accelerated = [p for p in pools if p.accelerator in ("nvidia", "neuron")]
+        accelerated = [
+            i for i, p in enumerate(values.machine_sets) if p.enabled and p.accelerator in ("nvidia", "neuron")
+        ]
         if len(accelerated) != 1:
-            names = ", ".join(p.name_suffix for p in accelerated) or "none"
-            raise ConfigError(f"{where}: name the pool to test with --pool (accelerator pools: {names})")
-        pool = accelerated[0]
+            names = ", ".join(values.machine_sets[i].name_suffix for i in accelerated) or "none"
+            raise problem("machineSets", f"name the pool to test with --pool (accelerator pools: {names})")
+        index = accelerated[0]
+    pool = values.machine_sets[index]
     if not values.infra_id:
-        raise ConfigError(f"{where}: infraID is not set, so the MachineSet name is unknown")
+        raise problem("infraID", "not set, so the MachineSet name is unknown")
     accelerator = pool.accelerator
     if accelerator not in ("nvidia", "neuron"):
-        raise ConfigError(
-            f"{where}: pool {pool.name_suffix} has no NVIDIA or Neuron accelerator "
-            f"(instance type {pool.instance_type or 'not set'}); nothing to smoke-test"
+        raise problem(
+            f"machineSets[{index}].providerSpec.instanceType",
+            f"pool {pool.name_suffix} has no NVIDIA or Neuron accelerator "
+            f"({pool.instance_type or 'no instance type'}); nothing to smoke-test",
         )
     return _target(config, pool, accelerator)
 
