@@ -94,6 +94,7 @@ class Player:
     #: Node taints the MachineSet does not declare (e.g. added by hand).
     extra_node_taints: list[Obj] = field(default_factory=list)
     gpus: int = 1
+    neuron: int = 0
     machine: str | None = None
     node: str | None = None
     _pods: dict[str, float] = field(default_factory=dict)
@@ -134,13 +135,19 @@ class Player:
         steps = [Step(created, "machine_created", self.create_machine)]
         if fail is not None:
             failure, after = fail
-            steps.append(Step(after, "machine_failed", lambda: openshift.fail_machine(self.emu, self.machine or "", failure)))
+            steps.append(
+                Step(
+                    after,
+                    "machine_failed",
+                    lambda: openshift.fail_machine(self.emu, self.machine or "", failure),
+                )
+            )
         else:
             steps += [
                 Step(provisioned, "machine_provisioned", lambda: self.advance("Provisioned")),
                 Step(running, "machine_running", self.run_machine),
                 Step(node_ready, "node_ready", lambda: self.node_update(ready=True)),
-                Step(gpu, "gpu_allocatable", lambda: self.node_update(ready=True, gpus=self.gpus)),
+                Step(gpu, "gpu_allocatable", lambda: self.node_update(ready=True, accelerators=True)),
             ]
         self.sequences.append(Sequence(lambda: self.replicas() >= 1, steps))
 
@@ -162,10 +169,11 @@ class Player:
         self.node = node["metadata"]["name"]
         self.emu.add(node)
 
-    def node_update(self, *, ready: bool, gpus: int = 0) -> None:
+    def node_update(self, *, ready: bool, accelerators: bool = False) -> None:
         m = self.emu.get("Machine", self.machine or "", NS)
         assert m is not None
-        node = openshift.node_for(m, ready=ready, gpus=gpus)
+        gpus, neuron = (self.gpus, self.neuron) if accelerators else (0, 0)
+        node = openshift.node_for(m, ready=ready, gpus=gpus, neuron=neuron)
         node["spec"]["taints"] = list(node["spec"].get("taints") or []) + self.extra_node_taints
         self.emu.add(node)
 

@@ -76,7 +76,10 @@ def test_print_pod_with_image_and_namespace(capsys: pytest.CaptureFixture[str]) 
         (["--timeout", "soon"], "--timeout soon: not a duration (examples: 30m, 1h30m, 90s)"),
         (["--timeout", "0m"], "--timeout 0m: must be longer than zero"),
         (["--report", "out.txt"], "--report out.txt: use a .json or .xml (JUnit) file name"),
-        (["--report", "no/such/dir/r.json"], "--report no/such/dir/r.json: folder no/such/dir does not exist"),
+        (
+            ["--report", "no/such/dir/r.json"],
+            "--report no/such/dir/r.json: folder no/such/dir does not exist",
+        ),
         (["--env", "qa"], "env 'qa' is not in the project file"),
         (["--pool", "nope"], "no pool with nameSuffix 'nope'"),
     ],
@@ -108,7 +111,9 @@ def test_neuron_pool_is_refused_while_the_gate_is_closed(
     data["machineSets"][0]["providerSpec"]["instanceType"] = "inf2.xlarge"
     data["machineSets"][0]["autoscaler"]["minReplicas"] = 1
     path.write_text(yaml.safe_dump(data))
-    code, _, err = run(capsys, "smoke", "--project", str(project), "--env", "prod", "--kubeconfig", str(kubeconfig))
+    code, _, err = run(
+        capsys, "smoke", "--project", str(project), "--env", "prod", "--kubeconfig", str(kubeconfig)
+    )
     assert code == 2
     assert "the Inferentia gate is closed for env prod" in err
 
@@ -217,13 +222,13 @@ def test_run_fails_with_exit_1_and_json_reason(
     assert "smoke FAIL" in err
     data = json.loads(report.read_text())
     assert data["verdict"] == "fail"
-    assert data["reason"].startswith("timed out after 0s waiting for ClusterPolicy cluster-policy to be ready")
+    assert data["reason"].startswith(
+        "timed out after 0s waiting for ClusterPolicy cluster-policy to be ready"
+    )
     assert data["gpu"] is None
 
 
-def test_unreachable_cluster_is_a_failed_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_unreachable_cluster_is_a_failed_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(
         capsys, "smoke", "--project", str(EXAMPLES), "--env", "prod", "--kubeconfig", str(tmp_path / "none")
     )

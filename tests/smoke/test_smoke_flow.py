@@ -81,7 +81,13 @@ def test_happy_path_scales_runs_nvidia_smi_and_restores(
         "pod_scheduled",
         "pod_completed",
     ]
-    for phase in ("machine_created", "machine_provisioned", "machine_running", "node_ready", "gpu_allocatable"):
+    for phase in (
+        "machine_created",
+        "machine_provisioned",
+        "machine_running",
+        "node_ready",
+        "gpu_allocatable",
+    ):
         happened = player.events[phase] - start
         assert happened <= phase_at(result.phases, phase) <= happened + 10.0, phase
     # Durations add up to the time of the last phase.
@@ -114,7 +120,9 @@ def test_pod_is_pinned_to_the_pool_and_admitted_by_restricted_v2(
 ) -> None:
     player.machine_launch()
     created: list[dict[str, object]] = []
-    cluster.on_write(lambda verb, rtype, obj: created.append(obj) if verb == "create" and rtype.kind == "Pod" else None)
+    cluster.on_write(
+        lambda verb, rtype, obj: created.append(obj) if verb == "create" and rtype.kind == "Pod" else None
+    )
     result = run_smoke(smoke_cluster, target, options(keep=True, image="registry.example.com/cuda:12"))
     assert result.passed, result.reason
     (pod,) = created
@@ -127,7 +135,9 @@ def test_pod_is_pinned_to_the_pool_and_admitted_by_restricted_v2(
         "node.kubernetes.io/instance-type": "g5.xlarge",
         "topology.kubernetes.io/zone": "us-west-2a",
     }
-    assert spec["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
+    assert spec["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    ]
     (container,) = spec["containers"]
     assert container["image"] == "registry.example.com/cuda:12"
     assert container["command"] == ["nvidia-smi"]
@@ -432,3 +442,117 @@ def test_gated_neuron_pool_is_refused_as_bad_input(
     neuron = SmokeTarget(**{**target.__dict__, "accelerator": "neuron", "instance_type": "inf2.xlarge"})
     with pytest.raises(ConfigError, match="Inferentia gate is closed"):
         run_smoke(smoke_cluster, neuron, options())
+
+
+INF2_NEURON_LS = """\
+instance-type: inf2.xlarge
+instance-id: i-0c1d2e3f4a5b6c7d8
++--------+--------+--------+---------+
+| NEURON | NEURON | NEURON |   PCI   |
+| DEVICE | CORES  | MEMORY |   BDF   |
++--------+--------+--------+---------+
+| 0      | 2      | 32 GB  | 00:1f.0 |
++--------+--------+--------+---------+
+"""
+
+
+def test_neuron_pool_runs_neuron_ls_when_the_caller_opened_the_gate(
+    cluster: KubeEmulator,
+    player: Player,
+    smoke_cluster: KubeSmokeCluster,
+    target: SmokeTarget,
+    options: MakeOptions,
+) -> None:
+    neuron_taint = {"key": "aws.amazon.com/neuron", "value": "true", "effect": "NoSchedule"}
+
+    def to_inf2(ms: dict[str, object]) -> None:
+        spec = ms["spec"]["template"]["spec"]  # type: ignore[index]
+        spec["providerSpec"]["value"]["instanceType"] = "inf2.xlarge"
+        spec["taints"] = [neuron_taint]
+        spec["metadata"]["labels"].pop("cluster-api/accelerator")
+
+    cluster.update("MachineSet", MS, NS, fn=to_inf2)
+    cluster.delete("ClusterPolicy", "cluster-policy")  # no GPU Operator needed for Neuron
+    player.gpus, player.neuron = 0, 1
+    player.kubelet_log = INF2_NEURON_LS
+    player.machine_launch()
+    neuron = SmokeTarget(
+        **{**target.__dict__, "accelerator": "neuron", "instance_type": "inf2.xlarge", "taints": ()}
+    )
+    result = run_smoke(smoke_cluster, neuron, options(allow_neuron=True))
+    assert result.passed, result.reason
+    assert result.gpu is not None
+    assert result.gpu.as_dict() == {
+        "kind": "neuron",
+        "instanceType": "inf2.xlarge",
+        "deviceCount": 1,
+        "coreCount": 2,
+        "devices": [{"index": 0, "cores": 2, "memoryGB": 32}],
+    }
+    assert "neuron_allocatable" in [p.name for p in result.phases]
+    assert "clusterpolicy_ready" not in [p.name for p in result.phases]
+    assert "neuron: 1 Neuron device(s), 2 NeuronCores, 32 GB each" in format_summary(result)
+    assert replicas(cluster) == 0
+
+
+def test_pod_that_fails_reports_exit_code_and_last_log_line(
+    cluster: KubeEmulator,
+    player: Player,
+    clock: FakeClock,
+    smoke_cluster: KubeSmokeCluster,
+    target: SmokeTarget,
+    options: MakeOptions,
+    tmp_path: Path,
+) -> None:
+    player.machine_launch()
+    player.kubelet_log = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n"
+
+    def fails(now: float) -> None:
+        player.tick(now)
+        for pod in player.smoke_pods():
+            if pod["status"].get("phase") == "Succeeded":
+                cluster.update(
+                    "Pod",
+                    pod["metadata"]["name"],
+                    "default",
+                    {
+                        "status": {
+                            "phase": "Failed",
+                            "containerStatuses": [
+                                {"name": "smoke", "state": {"terminated": {"exitCode": 9, "reason": "Error"}}}
+                            ],
+                        }
+                    },
+                )
+
+    clock.on_sleep = fails
+    result = run_smoke(smoke_cluster, target, options())
+    assert result.reason == (
+        "smoke pod failed (exit code 9, Error): NVIDIA-SMI has failed because it couldn't communicate "
+        "with the NVIDIA driver."
+    )
+    write_report(result, tmp_path / "r.xml")
+    suite = ET.parse(tmp_path / "r.xml").getroot()
+    assert suite.get("failures") == "1"
+    failure = suite.find("testcase/failure")
+    assert failure is not None
+    assert failure.get("message") == result.reason
+    out = suite.find("testcase/system-out")
+    assert out is not None and out.text is not None
+    assert "couldn't communicate with the NVIDIA driver" in out.text
+
+
+def test_unreadable_nvidia_smi_output_fails_the_run(
+    cluster: KubeEmulator,
+    player: Player,
+    smoke_cluster: KubeSmokeCluster,
+    target: SmokeTarget,
+    options: MakeOptions,
+) -> None:
+    player.machine_launch()
+    player.kubelet_log = "hello\n"
+    result = run_smoke(smoke_cluster, target, options())
+    assert result.verdict == "fail"
+    assert result.reason == "cannot read the smoke pod's output: not nvidia-smi output: 'hello'"
+    assert result.log == "hello\n"
+    assert replicas(cluster) == 0

@@ -74,7 +74,10 @@ def test_live_taints_and_labels_win_over_git() -> None:
     pod = build_pod(
         target,
         live_node_labels={"pool": "a"},
-        live_taints=[{"key": "dedicated", "effect": "NoSchedule"}, {"key": "x", "value": "1", "effect": "NoExecute"}],
+        live_taints=[
+            {"key": "dedicated", "effect": "NoSchedule"},
+            {"key": "x", "value": "1", "effect": "NoExecute"},
+        ],
     )
     assert pod["spec"]["tolerations"] == [
         {"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"},
@@ -114,13 +117,17 @@ def test_unknown_pool_names_the_file_and_the_pools() -> None:
 
 def test_disabled_pool_and_no_accelerator_pool(project: Path) -> None:
     edit_values(project, "prod", lambda d: d["machineSets"][0].update(enabled=False))
-    with pytest.raises(ConfigError, match=r"machineSets\[0\].enabled: pool gpu-g5-xlarge-us-west-2a is not enabled"):
+    with pytest.raises(
+        ConfigError, match=r"machineSets\[0\].enabled: pool gpu-g5-xlarge-us-west-2a is not enabled"
+    ):
         target_from_env(load_env(project, "prod"), "gpu-g5-xlarge-us-west-2a")
     with pytest.raises(ConfigError, match=r"name the pool to test with --pool \(accelerator pools: none\)"):
         target_from_env(load_env(project, "prod"), None)
 
 
 def test_cpu_pool_has_nothing_to_smoke_test(project: Path) -> None:
-    edit_values(project, "prod", lambda d: d["machineSets"][0]["providerSpec"].update(instanceType="m6i.xlarge"))
+    edit_values(
+        project, "prod", lambda d: d["machineSets"][0]["providerSpec"].update(instanceType="m6i.xlarge")
+    )
     with pytest.raises(ConfigError, match="has no NVIDIA or Neuron accelerator"):
         target_from_env(load_env(project, "prod"), "gpu-g5-xlarge-us-west-2a")

@@ -32,12 +32,15 @@ def smoke_cmd(
     pool: Annotated[
         str | None, typer.Option("--pool", help="nameSuffix of the pool (needed when the env has several).")
     ] = None,
-    timeout: Annotated[str, typer.Option("--timeout", help="Give up after this long (30m, 1h, 90s).")] = "30m",
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="Give up after this long (30m, 1h, 90s).")
+    ] = "30m",
     keep: Annotated[
         bool, typer.Option("--keep", help="Leave the pool scaled up for the next run (the pod is deleted).")
     ] = False,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Also write the result as JSON (.json) or JUnit XML (.xml).")
+        Path | None,
+        typer.Option("--report", help="Also write the result as JSON (.json) or JUnit XML (.xml)."),
     ] = None,
     image: Annotated[
         str | None, typer.Option("--image", help="Image for the smoke pod (default: a CUDA base image).")

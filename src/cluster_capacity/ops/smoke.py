@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from cluster_capacity import labels
 from cluster_capacity.errors import CapacityError, ConfigError
-from cluster_capacity.nvidia_smi import parse_neuron_ls, parse_nvidia_smi
+from cluster_capacity.nvidia_smi import GpuOutputError, parse_neuron_ls, parse_nvidia_smi
 from cluster_capacity.ops.smoke_advice import classify_machine_failure, machine_failure_advice
 from cluster_capacity.ops.smoke_pod import DEFAULT_IMAGES, POD_NAME, SmokeTarget, build_pod
 from cluster_capacity.ops.smoke_report import Phase, SmokeResult
@@ -107,7 +107,7 @@ class _Interrupted(BaseException):
 
 
 def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(round(max(0.0, seconds))), 60)
+    minutes, secs = divmod(round(max(0.0, seconds)), 60)
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
@@ -485,10 +485,16 @@ class _Run:
         assert self.pod_name is not None
         phase = (pod.get("status") or {}).get("phase")
         self.mark("pod_completed", str(phase))
-        log = self.cluster.pod_log(self.options.namespace, self.pod_name)
+        try:
+            log = self.cluster.pod_log(self.options.namespace, self.pod_name)
+        except CapacityError as exc:
+            if phase == "Succeeded":
+                raise
+            log = ""  # a pod that failed before its container started has no log to read
+            self.say(f"no log: {exc}")
         self.result.log = log
         if phase != "Succeeded":
-            terminated = {}
+            terminated: Obj = {}
             for cs in (pod.get("status") or {}).get("containerStatuses") or []:
                 terminated = (cs.get("state") or {}).get("terminated") or terminated
             tail = log.strip().splitlines()[-1] if log.strip() else "no output"
@@ -499,10 +505,15 @@ class _Run:
                     "read the whole log in the report (--report FILE.json), or rerun with --keep and inspect the node"
                 ],
             )
-        if self.target.accelerator == "nvidia":
-            self.result.gpu = parse_nvidia_smi(log)
-        else:
-            self.result.gpu = parse_neuron_ls(log)
+        try:
+            if self.target.accelerator == "nvidia":
+                self.result.gpu = parse_nvidia_smi(log)
+            else:
+                self.result.gpu = parse_neuron_ls(log)
+        except GpuOutputError as exc:
+            raise SmokeFailure(
+                f"cannot read the smoke pod's output: {exc}", ["the whole log is in the report (--report)"]
+            ) from exc
 
     # -- cleanup -------------------------------------------------------------------------------------
 

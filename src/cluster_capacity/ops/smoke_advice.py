@@ -86,4 +86,6 @@ def machine_failure_advice(
         return ["the subnet in the pool's providerSpec does not exist: copy it from a worker MachineSet"]
     if kind == "unsupported":
         return [f"{what} is not offered in {where}: pick a zone that offers it (cluster-capacity plan)"]
-    return ["read the Machine's status and the machine-api controller log: oc describe machine -n <namespace>"]
+    return [
+        "read the Machine's status and the machine-api controller log: oc describe machine -n <namespace>"
+    ]

@@ -114,10 +114,14 @@ def target_from_env(config: EnvConfig, pool_suffix: str | None) -> SmokeTarget:
             raise problem("machineSets", f"no pool with nameSuffix {pool_suffix!r} (pools: {known})")
         index = matches[0]
         if not values.machine_sets[index].enabled:
-            raise problem(f"machineSets[{index}].enabled", f"pool {pool_suffix} is not enabled; enable it first")
+            raise problem(
+                f"machineSets[{index}].enabled", f"pool {pool_suffix} is not enabled; enable it first"
+            )
     else:
         accelerated = [
-            i for i, p in enumerate(values.machine_sets) if p.enabled and p.accelerator in ("nvidia", "neuron")
+            i
+            for i, p in enumerate(values.machine_sets)
+            if p.enabled and p.accelerator in ("nvidia", "neuron")
         ]
         if len(accelerated) != 1:
             names = ", ".join(values.machine_sets[i].name_suffix for i in accelerated) or "none"
