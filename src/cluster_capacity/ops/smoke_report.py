@@ -123,8 +123,8 @@ def format_summary(result: SmokeResult) -> str:
         lines.append(f"  node: {result.node}" + (f" (Machine {result.machine})" if result.machine else ""))
     for phase in result.phases:
         detail = f"  {phase.detail}" if phase.detail else ""
-        lines.append(f"  {phase.name:<18} {_duration(phase.seconds):>8}  (at {_duration(phase.at)}){detail}")
-    lines.append(f"  {'total':<18} {_duration(result.total_seconds):>8}")
+        lines.append(f"  {phase.name:<20} {_duration(phase.seconds):>7}  (at {_duration(phase.at)}){detail}")
+    lines.append(f"  {'total':<20} {_duration(result.total_seconds):>7}")
     lines.extend(f"  cleanup: {c}" for c in result.cleanup)
     lines.extend(f"  cleanup FAILED: {c}" for c in result.cleanup_errors)
     return "\n".join(lines)
