@@ -47,16 +47,17 @@ INSTANCE_FACTS: dict[str, tuple[int, int, int]] = {
     "inf2.xlarge": (16384, 4, 0),
 }
 
-#: What EC2 answers for the failures the issue names, and how the machine API reports each one.
+#: What EC2 answers for the failures the issue names ({type}, {zone}, {ami} filled in from the Machine),
+#: and how the machine API reports each one.
 #: 4xx answers make the Machine ``Failed`` (InvalidMachineConfiguration) with
 #: ``errorMessage: "error launching instance: <message>"``; 5xx answers (capacity) leave it
 #: ``Provisioning`` with the full SDK error in ``providerStatus.conditions[MachineCreation]``.
 AWS_FAILURES: dict[str, tuple[int, str]] = {
     "InsufficientInstanceCapacity": (
         500,
-        "We currently do not have sufficient g5.xlarge capacity in the Availability Zone you requested "
-        "(us-west-2a). Our system will be working on provisioning additional capacity. You can currently get "
-        "g5.xlarge capacity by not specifying an Availability Zone in your request or choosing us-west-2b, "
+        "We currently do not have sufficient {type} capacity in the Availability Zone you requested "
+        "({zone}). Our system will be working on provisioning additional capacity. You can currently get "
+        "{type} capacity by not specifying an Availability Zone in your request or choosing us-west-2b, "
         "us-west-2c.",
     ),
     "MaxSpotInstanceCountExceeded": (400, "Max spot instance count exceeded"),
@@ -74,11 +75,11 @@ AWS_FAILURES: dict[str, tuple[int, str]] = {
         "identity-based policy allows the ec2:RunInstances action. Encoded authorization failure message: "
         "rBxnGqKc0Zk3sR8fV2uQbHn7yLdW5mXpTa9e",
     ),
-    "InvalidAMIID.NotFound": (400, "The image id '[ami-0c65d71e89d43ad60]' does not exist"),
+    "InvalidAMIID.NotFound": (400, "The image id '[{ami}]' does not exist"),
     "Unsupported": (
         400,
-        "Your requested instance type (g5.xlarge) is not supported in your requested Availability Zone "
-        "(us-west-2d). Please retry your request by not specifying an Availability Zone or choosing "
+        "Your requested instance type ({type}) is not supported in your requested Availability Zone "
+        "({zone}). Please retry your request by not specifying an Availability Zone or choosing "
         "us-west-2a, us-west-2b, us-west-2c.",
     ),
 }
@@ -403,7 +404,8 @@ def machine(
     }
     status: Obj = {"phase": phase, "lastUpdated": TS}
     if failure is not None:
-        http, message = AWS_FAILURES[failure]
+        http, template = AWS_FAILURES[failure]
+        message = template.format(type=instance_type, zone=zone, ami=(value.get("ami") or {}).get("id", ""))
         if http >= 500:
             sdk_error = f"{failure}: {message}\n\tstatus code: {http}, request id: {_request_id(name)}"
             creation = {

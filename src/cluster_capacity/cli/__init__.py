@@ -31,6 +31,10 @@ def _register() -> None:
     render.register(app)
     validate.register(app)
     schema.register(app)
+    from cluster_capacity.cli import add_pool, diff, discover, init, status
+
+    for module in (discover, init, add_pool, status, diff):
+        module.register(app)
     smoke_cli.register(app)
 
 
