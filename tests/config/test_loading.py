@@ -172,6 +172,18 @@ def test_bad_input_is_located(tmp_path: Path, text: str, expected: str) -> None:
     assert all(line.startswith(str(f)) for line in lines)
 
 
+def test_capitalised_unknown_key_and_union_errors_are_located(tmp_path: Path) -> None:
+    """Found by hypothesis: a key such as ``A`` must not be mistaken for pydantic's union tags."""
+    f = write(
+        tmp_path, "v.yaml", "A: []\ninferentia:\n  feasibility: {clusterVersion: '4.19', checkedAt: 5}\n"
+    )
+    lines = errors_of([f])
+    assert f"{f}:1: A: unknown key (known keys:" in lines[0]
+    assert (
+        all(":3: inferentia.feasibility.checkedAt: must be" in line for line in lines[1:]) and len(lines) == 3
+    )
+
+
 def test_gpu_limits_must_match_accelerator_labels(tmp_path: Path) -> None:
     f = write(
         tmp_path,

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cluster_capacity.errors import ConfigError
 from cluster_capacity.validate import schemas
@@ -472,6 +474,12 @@ spec:
               limits:
                 type: object
                 additionalProperties: {type: integer}
+              surge:
+                x-kubernetes-int-or-string: true
+                anyOf:
+                - type: integer
+                - type: string
+                  pattern: ^[0-9]+%$
 """
 
 
@@ -500,6 +508,7 @@ def test_unserved_version(widgets: SchemaRegistry) -> None:
 
 
 def test_bounds_lengths_and_formats(widgets: SchemaRegistry) -> None:
+    assert widgets.validate(widget(ratio=0.5 * 3)) == widgets.validate(widget(ratio=2.0000000000000004)) == []
     assert (
         widgets.validate(
             widget(size=9, ratio=1.5, name="abcde", when="2026-01-02T03:04:05Z", cidr="10.0.0.0/8")
@@ -559,3 +568,83 @@ def test_one_of_and_additional_properties(widgets: SchemaRegistry) -> None:
 def test_root_header_is_allowed_and_cel_is_skipped(widgets: SchemaRegistry) -> None:
     # v3's schema declares no apiVersion/kind/metadata, and its CEL rule (size > 0) would fail.
     assert widgets.validate(widget()) == []
+
+
+def test_malformed_metadata_is_a_finding_not_a_crash(registry: SchemaRegistry) -> None:
+    obj = machineautoscaler()
+    obj["metadata"] = "gpu"
+    assert registry.validate(obj) == [
+        Finding("MachineAutoscaler", "?", "metadata", 'must be object, got string "gpu"')
+    ]
+
+
+def test_date_time_layouts_the_api_server_accepts(widgets: SchemaRegistry) -> None:
+    for when in (
+        "2026-01-02T03:04:05.123+01:00",
+        "2026-01-02T03:04",
+        "2026-01-02 03:04:05",
+        "2026-01-02t03:04:05z",
+    ):
+        assert widgets.validate(widget(when=when)) == [], when
+    assert messages(widgets.validate(widget(when="2026-13-02T03:04:05Z"))) == [
+        ("spec.when", 'must be an RFC 3339 date-time, got string "2026-13-02T03:04:05Z"')
+    ]
+
+
+def test_unsupported_kubernetes_version_fails_at_load(crd_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"Kubernetes version 1\.2: schemas start at"):
+        SchemaRegistry.from_directory(crd_dir, kubernetes_version="1.2")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+FUZZ_TARGETS = [
+    ("machine.openshift.io/v1beta1", "MachineSet"),
+    ("nvidia.com/v1", "ClusterPolicy"),
+    ("autoscaling.openshift.io/v1", "ClusterAutoscaler"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("v1", "Namespace"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(target=st.sampled_from(FUZZ_TARGETS), spec=JSON_VALUES, metadata=JSON_VALUES)
+def test_any_value_gives_findings_never_an_exception(
+    registry: SchemaRegistry, target: tuple[str, str], spec: Any, metadata: Any
+) -> None:
+    obj = {"apiVersion": target[0], "kind": target[1], "metadata": metadata, "spec": spec, "rules": spec}
+    findings = registry.validate(obj)
+    assert all(isinstance(f, Finding) and f.kind == target[1] and f.message for f in findings)
+
+
+def test_int_or_string_with_a_string_pattern(widgets: SchemaRegistry) -> None:
+    assert widgets.validate(widget(surge=2)) == []
+    assert widgets.validate(widget(surge="25%")) == []
+    assert messages(widgets.validate(widget(surge="many"))) == [
+        ("spec.surge", 'must match pattern ^[0-9]+%$, got string "many"')
+    ]
+    assert messages(widgets.validate(widget(surge=[1]))) == [
+        ("spec.surge", "must be integer or string, got array")
+    ]
+
+
+def test_a_variants_subfolder_is_read_only_when_given(registry: SchemaRegistry, crd_dir: Path) -> None:
+    # awslabs main requires only nodeMetricsImage; the released v1.2.0 schema requires three more.
+    device_config = {
+        "apiVersion": "k8s.aws/v1beta1",
+        "kind": "DeviceConfig",
+        "metadata": {"name": "neuron", "namespace": "aws-neuron-operator"},
+        "spec": {"nodeMetricsImage": "public.ecr.aws/neuron/neuron-monitor:1.10.0"},
+    }
+    assert registry.validate(device_config) == []
+    released = SchemaRegistry.from_directory(crd_dir / "variants" / "awslabs-v1.2.0")
+    assert released.kinds == [("k8s.aws/v1beta1", "DeviceConfig")]
+    assert sorted(f.path for f in released.validate(device_config)) == [
+        "spec.customSchedulerImage",
+        "spec.devicePluginImage",
+        "spec.schedulerExtensionImage",
+    ]

@@ -89,7 +89,7 @@ def _message(err: Any, root: type[BaseModel]) -> str:
         msg = "unknown key"
         if parent is not None:
             keys = known_keys(parent)
-            close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(str(loc[-1]) if loc else "", keys, n=1, cutoff=0.6)
             if close:
                 msg += f"; did you mean {close[0]!r}?"
             else:
@@ -115,14 +115,28 @@ def _message(err: Any, root: type[BaseModel]) -> str:
     return msg[0].lower() + msg[1:] if msg else kind
 
 
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+    """The part of pydantic's ``loc`` that is a path in the data; union member tags (``str``) are not."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and isinstance(part, str):
+            path.append(part)
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int):
+            path.append(part)
+            current = current[part] if part < len(current) else None
+        else:
+            break
+    return tuple(path)
+
+
 def problems_from_pydantic(
-    exc: PydanticValidationError, layered: Layered, root: type[BaseModel], prefix: tuple[str | int, ...] = ()
+    exc: PydanticValidationError, layered: Layered, root: type[BaseModel], data: Any = None
 ) -> list[Problem]:
     """One ``Problem`` per pydantic error, located in the file and line that set the value."""
     out = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-        # pydantic reports union members and model-type errors with the class name in loc; drop them
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper() and p.isidentifier()))
-        out.append(layered.problem((*prefix, *loc), _message({**err, "loc": loc}, root)))
+        loc = _data_path(tuple(err["loc"]), layered.data if data is None else data)
+        out.append(layered.problem(loc, _message({**err, "loc": loc}, root)))
     return sorted(set(out), key=lambda p: (p.file, p.line, p.path))

@@ -7,6 +7,7 @@ because a GitOps repo is the wrong place to guess.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,7 @@ TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 Approval = Literal["Automatic", "Manual"]
 
 _WORKER_ROLE_LABEL = "node-role.kubernetes.io/worker"
+NEURON_RESOURCE = "aws.amazon.com/neuron"
 
 
 class _Model(BaseModel):
@@ -103,6 +105,13 @@ class MachineSetPool(_Model):
         if self.accelerator != "nvidia" or it is None:
             return None
         return instances.accelerator_label(it)
+
+    @property
+    def effective_taints(self) -> list[Taint]:
+        """Taints as rendered: Neuron pools always carry ``aws.amazon.com/neuron=true:NoSchedule``."""
+        if self.accelerator == "neuron" and not any(t.key == NEURON_RESOURCE for t in self.taints):
+            return [*self.taints, Taint(key=NEURON_RESOURCE, value="true", effect="NoSchedule")]
+        return list(self.taints)
 
     @property
     def effective_node_labels(self) -> dict[str, str]:
@@ -200,6 +209,80 @@ class NvidiaConfig(_Model):
     monitoring: MonitoringConfig = MonitoringConfig()
 
 
+class Feasibility(_Model):
+    """A passed ``cluster-capacity inferentia check``, as ``--write`` records it. It opens the gate."""
+
+    passed: bool = False
+    cluster_version: str = Field(min_length=1)
+    checked_at: datetime.date | str
+    platform: str = "AWS"
+    findings: list[str] = Field(default_factory=list)
+
+
+class DeviceConfigImages(_Model):
+    """Images of the Neuron stack; the defaults are the Neuron SDK 2.30 set the operator's samples use."""
+
+    drivers: str = "public.ecr.aws/os-partners/neuron-openshift/neuron-kernel-module:2.28.0.0"
+    device_plugin: str = "public.ecr.aws/neuron/neuron-device-plugin:2.30.0.0"
+    custom_scheduler: str = "public.ecr.aws/eks-distro/kubernetes/kube-scheduler:v1.35.5-eks-1-35-10"
+    scheduler_extension: str = "public.ecr.aws/neuron/neuron-scheduler:2.30.0.0"
+    node_metrics: str = "public.ecr.aws/neuron/neuron-monitor:1.10.0"
+
+
+class DeviceConfigConfig(_Model):
+    create: bool = True
+    name: str = "neuron"
+    #: Pinned so a new operator release never rebuilds the driver under running workloads.
+    driver_version: str = "2.28.0.0"
+    images: DeviceConfigImages = DeviceConfigImages()
+    #: Deep-merged over the rendered spec (``imageRepoSecret``, ``useInTreeDrivers``, ...).
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class NodeFeatureRuleConfig(_Model):
+    create: bool = True
+    name: str = "neuron-nfd-rule"
+    #: ``nfd.openshift.io/v1alpha1`` (OpenShift NFD operator) or ``nfd.k8s-sigs.io/v1alpha1``.
+    api_version: Literal["nfd.openshift.io/v1alpha1", "nfd.k8s-sigs.io/v1alpha1"] = (
+        "nfd.openshift.io/v1alpha1"
+    )
+
+
+class OperatorConfig(_Model):
+    """An operator installed through OLM into its own namespace."""
+
+    install_namespace: str
+    create_namespace: bool = True
+    operator_group: OperatorGroupConfig
+    subscription: SubscriptionConfig
+
+
+class InferentiaConfig(_Model):
+    """Inferentia/Trainium pools and the AWS Neuron stack, behind a checked feasibility gate."""
+
+    enabled: bool = False
+    feasibility: Feasibility | None = None
+    kmm: OperatorConfig = OperatorConfig(
+        install_namespace="openshift-kmm",
+        # KMM's CSV installs in AllNamespaces mode: an OperatorGroup with no target namespaces
+        operator_group=OperatorGroupConfig(name="kernel-module-management", target_namespaces=[]),
+        subscription=SubscriptionConfig(name="kernel-module-management", source="redhat-operators"),
+    )
+    operator: OperatorConfig = OperatorConfig(
+        install_namespace="aws-neuron-operator",
+        operator_group=OperatorGroupConfig(name="aws-neuron-operator", target_namespaces=[]),
+        subscription=SubscriptionConfig(
+            name="aws-neuron-operator", channel="stable", source="community-operators"
+        ),
+    )
+    device_config: DeviceConfigConfig = DeviceConfigConfig()
+    node_feature_rule: NodeFeatureRuleConfig = NodeFeatureRuleConfig()
+
+    @property
+    def gate_open(self) -> bool:
+        return self.enabled and self.feasibility is not None and self.feasibility.passed
+
+
 class Values(_Model):
     """One env's merged values (``values-common.yaml`` + ``values-<env>.yaml`` + ``--set``)."""
 
@@ -208,8 +291,19 @@ class Values(_Model):
     machine_sets: list[MachineSetPool] = Field(default_factory=list)
     autoscaling: Autoscaling = Autoscaling()
     nvidia: NvidiaConfig = NvidiaConfig()
+    inferentia: InferentiaConfig = InferentiaConfig()
     #: Accepted for Helm compatibility (every chart may receive ``global``); not used.
     global_: dict[str, Any] = Field(default_factory=dict, alias="global")
+
+    @property
+    def neuron_enabled(self) -> bool:
+        """The Neuron stack renders: master switch on and the gate open."""
+        return self.enabled and self.inferentia.gate_open
+
+    @property
+    def nfd_enabled(self) -> bool:
+        """NFD renders with the GPU Operator or the Neuron stack (both need it) unless turned off."""
+        return self.enabled and self.nvidia.nfd.enabled and (self.nvidia.enabled or self.neuron_enabled)
 
     @property
     def enabled_pools(self) -> list[MachineSetPool]:

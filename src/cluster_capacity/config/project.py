@@ -136,10 +136,11 @@ def chart_defaults() -> dict[str, Any]:
 
 def values_from_layered(layered: Layered) -> Values:
     """Validate merged data into ``Values`` and apply the cross-field rules."""
+    data = merge(chart_defaults(), layered.data)
     try:
-        values = Values.model_validate(merge(chart_defaults(), layered.data))
+        values = Values.model_validate(data)
     except PydanticValidationError as exc:
-        raise ConfigError(problems_from_pydantic(exc, layered, Values)) from exc
+        raise ConfigError(problems_from_pydantic(exc, layered, Values, data)) from exc
     problems = rules.check(values, layered)
     if problems:
         raise ConfigError(problems)

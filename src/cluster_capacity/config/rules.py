@@ -53,7 +53,45 @@ def check(values: Values, layered: Layered) -> list[Problem]:
 
     _check_cluster_autoscaler(values, add)
     _check_operator_groups(values, add)
+    _check_inferentia_gate(values, add)
     return problems
+
+
+GATE_HINT = "run `cluster-capacity inferentia check --env ENV --write` against the cluster to open the gate"
+
+
+def _check_inferentia_gate(values: Values, add: Any) -> None:
+    """Neuron pools and the Neuron stack render only once a feasibility check has passed and is recorded."""
+    inf = values.inferentia
+    neuron_pools = [
+        (i, p)
+        for i, p in enumerate(values.machine_sets)
+        if values.enabled and p.enabled and p.accelerator == "neuron"
+    ]
+    for i, pool in neuron_pools:
+        if not inf.enabled:
+            add(
+                ("machineSets", i, "providerSpec", "instanceType"),
+                f"{pool.instance_type} is a Neuron (Inferentia/Trainium) type, which is gated: set "
+                f"inferentia.enabled and {GATE_HINT}",
+            )
+        if pool.autoscaler.enabled and pool.autoscaler.min_replicas < 1:
+            add(
+                ("machineSets", i, "autoscaler", "minReplicas"),
+                "must be >= 1 for a Neuron pool: the cluster autoscaler cannot scale it up from zero "
+                "(there is no capacity annotation for Neuron devices)",
+            )
+    if inf.enabled and values.enabled:
+        if inf.feasibility is None:
+            add(
+                ("inferentia", "enabled"),
+                f"the gate is closed: no feasibility check is recorded; {GATE_HINT}",
+            )
+        elif not inf.feasibility.passed:
+            add(
+                ("inferentia", "feasibility", "passed"),
+                f"the recorded feasibility check did not pass; fix what it found and {GATE_HINT}",
+            )
 
 
 def _check_pool_names(
@@ -143,12 +181,10 @@ def _check_cluster_autoscaler(values: Values, add: Any) -> None:
 
 def _check_operator_groups(values: Values, add: Any) -> None:
     nv = values.nvidia
-    if not nv.enabled:
-        return
-    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, str]] = [
-        (("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace)
-    ]
-    if nv.nfd.enabled:
+    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, str]] = []
+    if nv.enabled:
+        groups.append((("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace))
+    if values.nfd_enabled:  # NFD, like the GPU Operator, supports only OwnNamespace/SingleNamespace
         groups.append((("nvidia", "nfd", "operatorGroup"), nv.nfd.operator_group, nv.nfd.install_namespace))
     for path, group, namespace in groups:
         if group.create and group.target_namespaces != [namespace]:

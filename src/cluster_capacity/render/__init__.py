@@ -8,6 +8,7 @@ from cluster_capacity.render.argocd import application_name, render_application
 from cluster_capacity.render.autoscaling import render_autoscaling
 from cluster_capacity.render.machines import render_machinesets
 from cluster_capacity.render.monitoring import render_monitoring
+from cluster_capacity.render.neuron import render_neuron
 from cluster_capacity.render.nfd import render_nfd
 from cluster_capacity.render.nvidia import render_nvidia
 from cluster_capacity.render.rbac import render_rbac
@@ -23,7 +24,9 @@ _KIND_ORDER = [
     "Subscription",
     "ConfigMap",
     "NodeFeatureDiscovery",
+    "NodeFeatureRule",
     "ClusterPolicy",
+    "DeviceConfig",
     "ServiceMonitor",
     "MachineSet",
     "MachineAutoscaler",
@@ -48,6 +51,7 @@ def render(values: Values, env: str | None = None) -> list[Manifest]:
     objects: list[Manifest] = [
         *render_nvidia(values, env),
         *render_nfd(values, env),
+        *render_neuron(values, env),
         *render_monitoring(values, env),
         *render_machinesets(values, env),
         *render_autoscaling(values, env),

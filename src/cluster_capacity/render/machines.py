@@ -21,8 +21,9 @@ def machineset(pool: MachineSetPool, infra_id: str, env: str | None = None) -> M
         labels.MACHINESET: name,
     }
     node_spec: dict[str, object] = {"metadata": {"labels": pool.effective_node_labels}}
-    if pool.taints:
-        node_spec["taints"] = [t.model_dump(exclude_defaults=True) for t in pool.taints]
+    taints = pool.effective_taints
+    if taints:
+        node_spec["taints"] = [t.model_dump(exclude_defaults=True) for t in taints]
     node_spec["providerSpec"] = {"value": copy.deepcopy(pool.provider_spec or {})}
     meta = metadata(
         name,

@@ -30,13 +30,8 @@ def default_nfd_spec() -> dict[str, Any]:
     }
 
 
-def nfd_required(values: Values) -> bool:
-    """NFD renders with the GPU Operator (it depends on it) unless explicitly disabled."""
-    return values.enabled and values.nvidia.enabled and values.nvidia.nfd.enabled
-
-
 def render_nfd(values: Values, env: str | None = None) -> list[Manifest]:
-    if not nfd_required(values):
+    if not values.nfd_enabled:
         return []
     nfd = values.nvidia.nfd
     ns = nfd.install_namespace

@@ -90,7 +90,8 @@ def operator_group(cfg: OperatorGroupConfig, ns: str, env: str | None) -> Manife
         "apiVersion": "operators.coreos.com/v1",
         "kind": "OperatorGroup",
         "metadata": metadata(cfg.name, ns, env=env, wave=WAVE_OPERATORS),
-        "spec": {"targetNamespaces": list(cfg.target_namespaces)},
+        # no target namespaces = AllNamespaces mode, the only one some operators (KMM, Neuron) support
+        "spec": {"targetNamespaces": list(cfg.target_namespaces)} if cfg.target_namespaces else {},
     }
 
 

@@ -11,7 +11,14 @@ from cluster_capacity.render._meta import WAVE_RBAC, Manifest, metadata
 
 #: API groups the default OpenShift GitOps controller is not granted.
 UNGRANTED_GROUPS = frozenset(
-    {"nvidia.com", "nfd.openshift.io", "monitoring.coreos.com", "autoscaling.openshift.io", "k8s.aws"}
+    {
+        "nvidia.com",
+        "nfd.openshift.io",
+        "nfd.k8s-sigs.io",
+        "monitoring.coreos.com",
+        "autoscaling.openshift.io",
+        "k8s.aws",
+    }
 )
 
 PLURALS = {

@@ -18,8 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from cluster_capacity.errors import ConfigError
-from cluster_capacity.validate._checker import Compiler, Issue, Node, format_path
+from cluster_capacity.validate._checker import Issue, Node, format_path
+from cluster_capacity.validate._compiler import Compiler
 from cluster_capacity.validate.findings import Finding
+
+__all__ = [
+    "DEFAULT_KUBERNETES_VERSION",
+    "bundled_versions",
+    "check_kubernetes_version",
+    "findings_for",
+    "has_schema",
+    "validate_core",
+]
 
 # OpenShift 4.19 (the oldest release this project supports) ships Kubernetes 1.32. A field added to a
 # built-in kind after that would be dropped by such a cluster, so validate against 1.32 by default.
@@ -107,6 +117,11 @@ def _bundle(kubernetes_version: str) -> _Bundle:
     return _Bundle(_schema_root() / f"v{major}.{minor}.0-local-strict")
 
 
+def check_kubernetes_version(kubernetes_version: str) -> None:
+    """ConfigError unless schemas for ``kubernetes_version`` (MAJOR.MINOR) are bundled."""
+    _bundle(kubernetes_version)
+
+
 def has_schema(api_version: str, kind: str, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> bool:
     """Whether ``kind`` at ``api_version`` is a built-in kind with a bundled schema."""
     return _bundle(kubernetes_version).node(api_version, kind) is not None
@@ -124,5 +139,12 @@ def validate_core(
         return None
     issues: list[Issue] = []
     node.check(obj, (), issues)
-    as_dict = dict(obj)
-    return [Finding.for_object(as_dict, format_path(path), message) for path, message in issues]
+    return findings_for(obj, issues)
+
+
+def findings_for(obj: Mapping[str, Any], issues: list[Issue]) -> list[Finding]:
+    """``Finding``s for ``obj`` from checker issues; a malformed ``metadata`` still names the object."""
+    subject = dict(obj)
+    if not isinstance(subject.get("metadata"), dict):
+        subject["metadata"] = {}
+    return [Finding.for_object(subject, format_path(path), message) for path, message in issues]

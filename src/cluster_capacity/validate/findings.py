@@ -31,7 +31,8 @@ class Finding:
         rule: str = "schema",
     ) -> Finding:
         """A finding about ``obj`` (a manifest dict), located by ``path`` inside it."""
-        meta = obj.get("metadata") or {}
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
         return cls(
             kind=str(obj.get("kind", "?")),
             name=str(meta.get("name", "?")),

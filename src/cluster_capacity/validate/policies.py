@@ -9,19 +9,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cluster_capacity import instances, labels
+from cluster_capacity.render.rbac import PLURALS, UNGRANTED_GROUPS
 from cluster_capacity.validate.findings import Finding
 
 Manifest = dict[str, Any]
 Rule = Callable[[Sequence[Manifest]], list[Finding]]
-
-_OPERATOR_CR_KINDS = {"ClusterPolicy", "NodeFeatureDiscovery", "DeviceConfig", "NodeFeatureRule"}
-_UNGRANTED_GROUPS = {
-    "nvidia.com",
-    "nfd.openshift.io",
-    "monitoring.coreos.com",
-    "autoscaling.openshift.io",
-    "k8s.aws",
-}
 
 
 def _of(objects: Sequence[Manifest], kind: str) -> list[Manifest]:
@@ -43,12 +35,22 @@ def _group(obj: Manifest) -> str:
     return str(obj.get("apiVersion", "")).rpartition("/")[0]
 
 
+#: The OLM package whose install brings each operator CR's CRD.
+_CRD_OWNER = {
+    "ClusterPolicy": "gpu-operator-certified",
+    "NodeFeatureDiscovery": "nfd",
+    "NodeFeatureRule": "nfd",
+    "DeviceConfig": "aws-neuron-operator",
+}
+
+
 def operator_crs_wait_for_crds(objects: Sequence[Manifest]) -> list[Finding]:
-    """Operator CRs skip the dry run (their CRD is not there yet) and sync after the Subscriptions."""
+    """Operator CRs skip the dry run (their CRD is not there yet) and sync after their operator's Subscription."""
     out = []
-    sub_wave = max((_wave(s) for s in _of(objects, "Subscription")), default=None)
+    sub_waves = {str((s.get("spec") or {}).get("name")): _wave(s) for s in _of(objects, "Subscription")}
     for obj in objects:
-        if obj.get("kind") not in _OPERATOR_CR_KINDS:
+        kind = str(obj.get("kind"))
+        if kind not in _CRD_OWNER:
             continue
         opts = _annotations(obj).get(labels.SYNC_OPTIONS, "")
         if "SkipDryRunOnMissingResource=true" not in opts:
@@ -60,12 +62,13 @@ def operator_crs_wait_for_crds(objects: Sequence[Manifest]) -> list[Finding]:
                     rule="sync-order",
                 )
             )
-        if sub_wave is not None and _wave(obj) <= sub_wave:
+        package = _CRD_OWNER[kind]
+        if package in sub_waves and _wave(obj) <= sub_waves[package]:
             out.append(
                 Finding.for_object(
                     obj,
                     f"metadata.annotations.{labels.SYNC_WAVE}",
-                    f"sync wave {_wave(obj)} must be later than the Subscriptions' ({sub_wave})",
+                    f"sync wave {_wave(obj)} must be later than the {package} Subscription's ({sub_waves[package]})",
                     rule="sync-order",
                 )
             )
@@ -92,12 +95,22 @@ def gpu_operator_needs_nfd(objects: Sequence[Manifest]) -> list[Finding]:
     ]
 
 
+_SINGLE_NAMESPACE_PACKAGES = {"gpu-operator-certified", "nfd"}
+
+
 def operator_groups_single_namespace(objects: Sequence[Manifest]) -> list[Finding]:
     """The GPU Operator and NFD CSVs support only OwnNamespace/SingleNamespace install modes."""
     out = []
+    namespaces = {
+        (s.get("metadata") or {}).get("namespace")
+        for s in _of(objects, "Subscription")
+        if (s.get("spec") or {}).get("name") in _SINGLE_NAMESPACE_PACKAGES
+    }
     for og in _of(objects, "OperatorGroup"):
         spec = og.get("spec") or {}
         ns = (og.get("metadata") or {}).get("namespace")
+        if ns not in namespaces:
+            continue
         if spec.get("selector") or spec.get("targetNamespaces") != [ns]:
             out.append(
                 Finding.for_object(
@@ -226,11 +239,9 @@ def argocd_can_write(objects: Sequence[Manifest]) -> list[Finding]:
                 for r in rule.get("resources") or []:
                     granted.add((g, r))
     out = []
-    from cluster_capacity.render.rbac import PLURALS
-
     for obj in objects:
         group = _group(obj)
-        if group not in _UNGRANTED_GROUPS:
+        if group not in UNGRANTED_GROUPS:
             continue
         plural = PLURALS.get(str(obj.get("kind")), str(obj.get("kind", "")).lower() + "s")
         if (group, plural) not in granted and (group, "*") not in granted:

@@ -8,6 +8,7 @@ pays for its 1.4 MB CRD.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -19,8 +20,11 @@ import yaml
 
 from cluster_capacity.errors import ConfigError, Problem
 from cluster_capacity.validate import core
-from cluster_capacity.validate._checker import Compiler, Issue, Node, did_you_mean, format_path
+from cluster_capacity.validate._checker import Issue, Node, did_you_mean
+from cluster_capacity.validate._compiler import Compiler
 from cluster_capacity.validate.findings import Finding
+
+__all__ = ["ENV_VAR", "SchemaRegistry", "validate_all"]
 
 ENV_VAR = "CLUSTER_CAPACITY_CRDS"
 _CRD_API_VERSION = "apiextensions.k8s.io/v1"
@@ -151,6 +155,7 @@ class SchemaRegistry:
                 crds[(crd.group, crd.kind)] = crd
         if not crds:
             raise _problem(directory, "no CRD files (*.yaml) in folder")
+        core.check_kubernetes_version(kubernetes_version)
         return cls(directory, crds, kubernetes_version)
 
     @classmethod
@@ -176,33 +181,33 @@ class SchemaRegistry:
 
     def validate(self, obj: Mapping[str, Any]) -> list[Finding]:
         """Every schema problem with one manifest: CRD kinds against the folder, built-in kinds via core."""
-        as_dict = dict(obj)
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
-        missing = [
-            k for k, v in (("apiVersion", api_version), ("kind", kind)) if not isinstance(v, str) or not v
-        ]
-        if missing:
-            return [Finding.for_object(as_dict, k, "required field missing") for k in missing]
-        assert isinstance(api_version, str) and isinstance(kind, str)
+        if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
+            missing = [k for k in ("apiVersion", "kind") if not isinstance(obj.get(k), str) or not obj.get(k)]
+            return core.findings_for(obj, [((k,), "required field missing") for k in missing])
         group, _, version = api_version.rpartition("/")
         crd = self._crds.get((group, kind))
         if crd is None:
             found = core.validate_core(obj, self.kubernetes_version)
             if found is not None:
                 return found
-            return [Finding.for_object(as_dict, "", self._unknown_kind(group, api_version, kind))]
+            return core.findings_for(obj, [((), self._unknown_kind(group, api_version, kind))])
         served = crd.versions.get(version)
         if served is None or not served.served:
             names = ", ".join(f"{group}/{v.name}" for v in crd.versions.values() if v.served) or "none"
-            message = f"{kind} is not served at {api_version} (served: {names})"
-            return [Finding.for_object(as_dict, "apiVersion", message)]
+            return core.findings_for(
+                obj, [(("apiVersion",), f"{kind} is not served at {api_version} (served: {names})")]
+            )
         findings: list[Finding] = []
         if served.deprecated:
             note = served.warning or f"{api_version} {kind} is deprecated"
-            findings.append(Finding.for_object(as_dict, "apiVersion", note, severity="warning"))
+            findings += [
+                dataclasses.replace(f, severity="warning")
+                for f in core.findings_for(obj, [(("apiVersion",), note)])
+            ]
         issues: list[Issue] = []
         self._node(crd, served).check(obj, (), issues)
-        findings.extend(Finding.for_object(as_dict, format_path(p), m) for p, m in issues)
+        findings += core.findings_for(obj, issues)
         return findings
 
     def _unknown_kind(self, group: str, api_version: str, kind: str) -> str:
