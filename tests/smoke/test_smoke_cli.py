@@ -115,7 +115,7 @@ def test_neuron_pool_is_refused_while_the_gate_is_closed(
         capsys, "smoke", "--project", str(project), "--env", "prod", "--kubeconfig", str(kubeconfig)
     )
     assert code == 2
-    assert "the Inferentia gate is closed for env prod" in err
+    assert "inf2.xlarge is a Neuron (Inferentia/Trainium) type, which is gated" in err
 
 
 @pytest.mark.parametrize(
@@ -235,3 +235,22 @@ def test_unreachable_cluster_is_a_failed_run(tmp_path: Path, capsys: pytest.Capt
     assert code == 1
     assert "does not exist" in err
     assert "Traceback" not in err
+
+
+def test_neuron_pool_with_the_gate_open_prints_a_neuron_ls_pod(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project / "values" / "values-prod.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["machineSets"][0]["providerSpec"]["instanceType"] = "inf2.xlarge"
+    data["machineSets"][0]["autoscaler"]["minReplicas"] = 1
+    data["inferentia"] = {
+        "enabled": True,
+        "feasibility": {"passed": True, "clusterVersion": "4.19.9", "checkedAt": "2026-11-28"},
+    }
+    path.write_text(yaml.safe_dump(data))
+    code, out, err = run(capsys, "smoke", "--project", str(project), "--env", "prod", "--print-pod")
+    assert code == 0, err
+    pod = yaml.safe_load(out)
+    assert pod["spec"]["containers"][0]["command"] == ["neuron-ls"]
+    assert pod["spec"]["containers"][0]["resources"]["limits"] == {"aws.amazon.com/neuron": "1"}

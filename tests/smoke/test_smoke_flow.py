@@ -179,8 +179,8 @@ def test_existing_ready_node_is_used_without_scaling(
 @pytest.mark.parametrize(
     ("failure", "advice"),
     [
-        ("InsufficientInstanceCapacity", "AWS has no g5.xlarge capacity in us-west-2a"),
-        ("VcpuLimitExceeded", "G and VT On-Demand vCPU quota (L-DB2E81BA)"),
+        ("InsufficientInstanceCapacity", "AWS has no spare g5.xlarge capacity in us-west-2a right now"),
+        ("VcpuLimitExceeded", "vCPU quota exhausted: raise Service Quotas code L-DB2E81BA"),
     ],
 )
 def test_machine_failure_ends_the_run_within_one_poll_with_advice(
@@ -200,7 +200,7 @@ def test_machine_failure_ends_the_run_within_one_poll_with_advice(
     assert result.exit_code == 1
     assert result.reason is not None
     assert result.reason.startswith(f"Machine {player.machine} ")
-    assert openshift.AWS_FAILURES[failure][1][:60] in result.reason
+    assert openshift.AWS_FAILURES[failure][1].split("{")[0][:30] in result.reason
     assert any(advice in line for line in result.advice), result.advice
     failed_at = player.events["machine_failed"] - start
     assert failed_at <= result.total_seconds <= failed_at + 10.0

@@ -93,9 +93,15 @@ def test_neuron_pool_gets_neuron_resource_and_neuron_ls(project: Path) -> None:
         pool["providerSpec"]["instanceType"] = "inf2.xlarge"
         pool["taints"] = [{"key": "aws.amazon.com/neuron", "value": "true", "effect": "NoSchedule"}]
         pool["autoscaler"]["minReplicas"] = 1
+        data["inferentia"] = {
+            "enabled": True,
+            "feasibility": {"passed": True, "clusterVersion": "4.19.9", "checkedAt": "2026-11-28"},
+        }
 
     edit_values(project, "prod", to_inf2)
-    target = target_from_env(load_env(project, "prod"), None)
+    config = load_env(project, "prod")
+    assert config.values.inferentia.gate_open
+    target = target_from_env(config, None)
     assert target.accelerator == "neuron"
     pod = build_pod(target)
     assert validate_core(pod) == []

@@ -86,8 +86,8 @@ def smoke_cmd(
         keep=keep,
         image=image,
         namespace=namespace,
-        # The Inferentia gate (issue 6) decides this; until it exists, Neuron pools are refused.
-        allow_neuron=False,
+        # Loading already refuses a gated Neuron pool; this keeps run_smoke's own check in step.
+        allow_neuron=config.values.inferentia.gate_open,
         progress=progress,
     )
     result = run_smoke(cluster, target, options)

@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 from cluster_capacity import labels
 from cluster_capacity.errors import CapacityError, ConfigError
 from cluster_capacity.nvidia_smi import GpuOutputError, parse_neuron_ls, parse_nvidia_smi
-from cluster_capacity.ops.smoke_advice import classify_machine_failure, machine_failure_advice
+from cluster_capacity.ops.machines import machine_problem
 from cluster_capacity.ops.smoke_pod import DEFAULT_IMAGES, POD_NAME, SmokeTarget, build_pod
 from cluster_capacity.ops.smoke_report import Phase, SmokeResult
 
@@ -342,14 +342,12 @@ class _Run:
             new = name not in self.known_machines
             # Machines that were there before the run only count when the run waits for them.
             relevant = new or self.plan.startswith("already")
-            failure = self.launch_failure(status) if relevant else None
-            if failure is not None:
-                raise SmokeFailure(
-                    f"Machine {name} {phase or 'Provisioning'}: {failure}",
-                    machine_failure_advice(
-                        failure, self.target.instance_type, self.target.zone, spot=self.target.spot
-                    ),
-                )
+            problem = machine_problem(machine) if relevant else None
+            # EC2 capacity errors leave the Machine Provisioning while the controller retries; a known
+            # cause (no capacity, quota, permissions) will not clear within a smoke run, so end it now.
+            if problem is not None and (phase == "Failed" or problem.reason != "Stuck"):
+                first_line = problem.message.splitlines()[0]
+                raise SmokeFailure(f"Machine {name} {problem.phase}: {first_line}", [problem.advice])
             if machine.get("metadata", {}).get("deletionTimestamp"):
                 continue
             if self.watched_machine is None and relevant:
@@ -374,23 +372,11 @@ class _Run:
                         self.mark(f"{self.target.resource.split('/')[-1]}_allocatable")
                         usable = str(node["metadata"]["name"])
             self.waiting_for = self.describe_machine(name, phase, node)
+            if problem is not None:  # an EC2 error we do not know; the controller keeps retrying
+                self.waiting_for += f"; last launch error: {problem.message.splitlines()[0]}"
         if usable is not None and self.usable_since is None:
             self.usable_since = self.now()
         return usable
-
-    @staticmethod
-    def launch_failure(status: Obj) -> str | None:
-        """The provider's message when the Machine failed, or cannot launch for a reason that lasts."""
-        if status.get("phase") == "Failed":
-            return str(status.get("errorMessage") or status.get("errorReason") or "no message")
-        # EC2 capacity errors leave the Machine Provisioning while the controller retries; a known
-        # cause (no capacity, quota, permissions) will not clear within a smoke run, so end it now.
-        for cond in (status.get("providerStatus") or {}).get("conditions") or []:
-            if cond.get("type") == "MachineCreation" and cond.get("status") == "False":
-                message = str(cond.get("message") or "")
-                if classify_machine_failure(message) is not None:
-                    return message.split("\n")[0]
-        return None
 
     def describe_machine(self, name: str, phase: str, node: Obj | None) -> str:
         if node is None:
