@@ -556,3 +556,65 @@ def test_unreadable_nvidia_smi_output_fails_the_run(
     assert result.reason == "cannot read the smoke pod's output: not nvidia-smi output: 'hello'"
     assert result.log == "hello\n"
     assert replicas(cluster) == 0
+
+
+def test_autoscaler_that_will_not_scale_up_ends_the_run(
+    cluster: KubeEmulator,
+    player: Player,
+    clock: FakeClock,
+    smoke_cluster: KubeSmokeCluster,
+    target: SmokeTarget,
+    options: MakeOptions,
+) -> None:
+    message = (
+        "pod didn't trigger scale-up: 1 max node group size reached, "
+        "2 node(s) didn't match Pod's node affinity/selector"
+    )
+
+    def autoscaler_refuses(now: float) -> None:
+        player.tick(now)
+        for pod in player.smoke_pods():
+            name = pod["metadata"]["name"]
+            if player.unschedulable(pod) and cluster.get("Event", f"{name}.nts", "default") is None:
+                cluster.add(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Event",
+                        "metadata": {"name": f"{name}.nts", "namespace": "default"},
+                        "involvedObject": {"kind": "Pod", "name": name, "namespace": "default"},
+                        "reason": "NotTriggerScaleUp",
+                        "message": message,
+                        "type": "Normal",
+                        "source": {"component": "cluster-autoscaler"},
+                    }
+                )
+
+    clock.on_sleep = autoscaler_refuses
+    target = SmokeTarget(**{**target.__dict__, "autoscaled": True})
+    result = run_smoke(smoke_cluster, target, options())
+    assert result.reason == f"the autoscaler will not add a node for the smoke pod: {message}"
+    assert result.total_seconds <= 20.0  # unschedulable at the first poll, the event by the second
+    assert cluster.list("Pod", "default") == []
+    assert replicas(cluster) == 0
+
+
+def test_autoscaled_pool_with_an_untolerated_taint_fails_after_the_grace(
+    cluster: KubeEmulator,
+    player: Player,
+    clock: FakeClock,
+    smoke_cluster: KubeSmokeCluster,
+    target: SmokeTarget,
+    options: MakeOptions,
+) -> None:
+    player.autoscaler = True
+    player.extra_node_taints = [{"key": "dedicated", "value": "ml-team", "effect": "NoSchedule"}]
+    player.machine_launch()
+    start = clock.now
+    target = SmokeTarget(**{**target.__dict__, "autoscaled": True})
+    result = run_smoke(smoke_cluster, target, options(unschedulable_grace=60.0))
+    assert result.reason is not None
+    assert result.reason.startswith("smoke pod cannot be scheduled on the pool's node: 0/")
+    assert "had untolerated taint {dedicated: ml-team}" in result.reason
+    usable_at = player.events["gpu_allocatable"] - start
+    assert usable_at + 60.0 <= result.total_seconds <= usable_at + 80.0
+    assert cluster.list("Pod", "default") == []
