@@ -7,7 +7,7 @@ from cluster_capacity.ops import smoke, smoke_pod, smoke_report
 
 
 def test_exported_members() -> None:
-    assert smoke.__all__ == ["SmokeCluster", "SmokeOptions", "run_smoke"]
+    assert smoke.__all__ == ["SmokeCluster", "SmokeFailure", "SmokeOptions", "run_smoke"]
     assert smoke_pod.__all__ == [
         "DEFAULT_IMAGES",
         "RESOURCES",

@@ -270,9 +270,9 @@ def test_argocd_that_would_revert_replicas_stops_before_scaling(
     result = run_smoke(smoke_cluster, target, options())
     assert result.verdict == "fail"
     assert result.reason == (
-        "Argo CD Application cluster-capacity-prod syncs automatically with selfHeal and lacks ignoreDifferences "
-        f"on MachineSet /spec/replicas: it would put MachineSet {MS} back to its Git replicas while the smoke "
-        "test runs; nothing was scaled"
+        "Argo CD Application cluster-capacity-prod syncs automatically with selfHeal and lacks "
+        "ignoreDifferences on MachineSet /spec/replicas: it would put MachineSet "
+        f"{MS} back to its Git replicas while the smoke test runs; nothing was scaled"
     )
     if in_git:
         assert "the live Application does not have it yet" in result.advice[0]
