@@ -19,7 +19,10 @@ from cluster_capacity.errors import EXIT_FAILED, CapacityError
 
 app = typer.Typer(
     name="cluster-capacity",
-    help="Day-2 worker capacity for OpenShift on AWS, through GitOps.",
+    help=(
+        "Day-2 worker capacity for OpenShift on AWS, through GitOps. "
+        "Exit codes: 0 ok, 1 failed, 2 invalid input, 3 drift. Add --debug anywhere for a traceback."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -21,7 +21,8 @@ def render_cmd(
     all_envs: AllOpt = False,
     sets: SetOpt = None,
     output_dir: Annotated[
-        Path | None, typer.Option("-o", "--output-dir", help="Write one file per object here, not stdout.")
+        Path | None,
+        typer.Option("-o", "--output-dir", metavar="DIR", help="Write one file per object here, not stdout."),
     ] = None,
     check: Annotated[
         bool,

@@ -20,7 +20,9 @@ def validate_cmd(
     sets: SetOpt = None,
     crds: Annotated[
         Path | None,
-        typer.Option("--crds", help="Folder of CRD YAML files (default: $CLUSTER_CAPACITY_CRDS)."),
+        typer.Option(
+            "--crds", metavar="DIR", help="Folder of CRD YAML files (default: $CLUSTER_CAPACITY_CRDS)."
+        ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
 ) -> None:
