@@ -254,3 +254,60 @@ def test_neuron_pool_with_the_gate_open_prints_a_neuron_ls_pod(
     pod = yaml.safe_load(out)
     assert pod["spec"]["containers"][0]["command"] == ["neuron-ls"]
     assert pod["spec"]["containers"][0]["resources"]["limits"] == {"aws.amazon.com/neuron": "1"}
+
+
+def test_sigterm_to_a_real_process_restores_replicas(
+    kube_emulator: KubeEmulator, kubeconfig: Path, project: Path, tmp_path: Path
+) -> None:
+    """The CLI in its own process, killed with SIGTERM mid-wait, as a cancelled CI job would be."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    path = project / "values" / "values-prod.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["machineSets"][0]["autoscaler"]["enabled"] = False  # a pool the smoke test scales itself
+    data["autoscaling"]["clusterAutoscaler"]["enabled"] = False
+    path.write_text(yaml.safe_dump(data))
+    openshift.seed_cluster(kube_emulator, infra_id=INFRA, with_gpu_pool=False)
+    kube_emulator.add(openshift.gpu_machineset(POOL, infra_id=INFRA, replicas=0, spot=True))
+    report = tmp_path / "smoke.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from cluster_capacity.cli import main; sys.exit(main(sys.argv[1:]))",
+            *("smoke", "--project", str(project), "--env", "prod", "--kubeconfig", str(kubeconfig)),
+            *("--poll", "0.05s", "--report", str(report)),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ms = kube_emulator.get("MachineSet", MS, openshift.MACHINE_API_NS)
+            if ms is not None and ms["spec"]["replicas"] == 1:
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the smoke test never scaled the pool")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert "interrupted by SIGTERM while waiting for" in err
+    assert f"cleanup: restored MachineSet {MS} replicas to 0" in err
+    ms = kube_emulator.get("MachineSet", MS, openshift.MACHINE_API_NS)
+    assert ms is not None and ms["spec"]["replicas"] == 0
+    assert json.loads(report.read_text())["reason"].startswith("interrupted by SIGTERM")
