@@ -618,3 +618,11 @@ def test_autoscaled_pool_with_an_untolerated_taint_fails_after_the_grace(
     usable_at = player.events["gpu_allocatable"] - start
     assert usable_at + 60.0 <= result.total_seconds <= usable_at + 80.0
     assert cluster.list("Pod", "default") == []
+
+
+def test_timeout_when_no_machine_is_ever_created(
+    cluster: KubeEmulator, smoke_cluster: KubeSmokeCluster, target: SmokeTarget, options: MakeOptions
+) -> None:
+    result = run_smoke(smoke_cluster, target, options(timeout=300.0))
+    assert result.reason == f"timed out after 5m00s waiting for a new Machine of MachineSet {MS}"
+    assert replicas(cluster) == 0

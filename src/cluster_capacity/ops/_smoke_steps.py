@@ -335,14 +335,13 @@ class SmokeRun:
             "(driver and device plugin starting; the ClusterPolicy shows progress)"
         )
 
-    def wait_capacity(self, plan: str) -> None:
+    def wait_capacity(self) -> None:
         existing = self.usable_node()
         if existing is not None:
             self.result.capacity = self.result.capacity or "existing node"
             self.result.node = existing
             return
-        self.waiting_for = f"a Machine of MachineSet {self.target.machineset}"
-        self.wait("capacity", self.observe)
+        self.wait(f"a new Machine of MachineSet {self.target.machineset}", self.observe)
 
     # -- the pod -------------------------------------------------------------------------------------
 

@@ -137,7 +137,7 @@ def run_smoke(cluster: SmokeCluster, target: SmokeTarget, options: SmokeOptions 
             elif plan != "existing node":
                 result.capacity = plan
             if plan != "autoscaler":
-                run.wait_capacity(plan)
+                run.wait_capacity()
             run.create_pod()
             pod = run.wait("the smoke pod", run.pod_check)
             run.finish_pod(pod)
