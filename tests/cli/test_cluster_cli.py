@@ -389,3 +389,32 @@ def test_readonly_clusterrole_covers_discover_status_diff(
     assert used and used <= granted, used - granted
     assert not any("secrets" in r for _, r, _ in granted)
     assert {v for _, _, v in granted} == {"get", "list"}
+
+
+def test_add_pool_and_init_cluster_errors(
+    capsys: pytest.CaptureFixture[str], kubeconfig: Path, kube_emulator: KubeEmulator, project: Path
+) -> None:
+    values = project.parent / "values" / "values-prod.yaml"
+    before = values.read_text()
+    kube_emulator.fault(status=401, times=1)
+    code, _, err = run(
+        capsys,
+        "add-pool",
+        "--env",
+        "prod",
+        "--instance-type",
+        "g5.xlarge",
+        "--zone",
+        "us-west-2a",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--project",
+        str(project),
+    )
+    assert code == 1 and "401 Unauthorized" in err
+    kube_emulator.unserve_group("config.openshift.io")
+    code, _, err = run(
+        capsys, "init", "--env", "prod", "--kubeconfig", str(kubeconfig), "--project", str(project)
+    )
+    assert code == 1 and err.startswith("not an OpenShift cluster")
+    assert values.read_text() == before
