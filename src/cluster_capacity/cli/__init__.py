@@ -33,6 +33,7 @@ app = typer.Typer(
 def _register() -> None:
     # One line per command module; each module's register() adds its commands to the app.
     from cluster_capacity.cli import render, schema, validate
+    from cluster_capacity.cli import smoke as smoke_cli
 
     render.register(app)
     validate.register(app)
@@ -41,6 +42,7 @@ def _register() -> None:
 
     for module in (discover, init, add_pool, status, diff):
         module.register(app)
+    smoke_cli.register(app)
 
 
 _register()
