@@ -336,3 +336,21 @@ def test_conflict_is_an_api_error(
     with pytest.raises(kube.ApiError, match="409 Conflict") as exc:
         client.patch(kube.MACHINESETS, openshift_cluster.gpu_machineset, {"spec": {"replicas": 0}}, NS)
     assert exc.value.status == 409
+
+
+def test_in_cluster_without_a_service_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "172.30.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    with pytest.raises(ClusterError, match=r"cannot use in-cluster configuration: .*token"):
+        kube.connect()
+    with pytest.raises(ClusterError, match="--context admin needs a kubeconfig"):
+        kube.connect(context="admin")
+
+
+def test_kubeconfig_list_in_env(
+    kubeconfig: Path, kube_emulator: KubeEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'missing'}:{kubeconfig}")
+    assert kube.connect().server == kube_emulator.url

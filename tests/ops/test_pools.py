@@ -185,6 +185,21 @@ def test_from_the_cluster(client: kube.Kube, kube_emulator: KubeEmulator, cluste
     assert kube_emulator.count(path="*secrets*") == 0
 
 
+def test_from_the_cluster_under_faults(
+    client: kube.Kube, kube_emulator: KubeEmulator, cluster: SeededCluster
+) -> None:
+    kube_emulator.fault(verb="list", resource="machinesets", status=429, times=1, retry_after=1)
+    kube_emulator.fault(verb="get", resource="infrastructures", drop=True, times=1)
+    new, _ = pool_from_cluster(client, PoolRequest("g5.xlarge", "us-west-2a"))
+    assert new.source == "prod-nkqd9-worker-us-west-2a" and kube_emulator.count() == 4
+    kube_emulator.fault(verb="list", resource="machinesets", status=403)
+    with pytest.raises(kube.ForbiddenError, match="not allowed to list machinesets"):
+        pool_from_cluster(client, PoolRequest("g5.xlarge", "us-west-2a"))
+    kube_emulator.unserve_group("config.openshift.io")
+    with pytest.raises(ClusterError, match="not an OpenShift cluster"):
+        pool_from_cluster(client, PoolRequest("g5.xlarge", "us-west-2a"))
+
+
 def test_from_a_cluster_that_is_not_aws(client: kube.Kube, kube_emulator: KubeEmulator) -> None:
     kube_emulator.add(openshift.infrastructure(platform="Azure"))
     with pytest.raises(ClusterError, match="platform is Azure, not AWS"):

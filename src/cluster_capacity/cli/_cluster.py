@@ -71,9 +71,10 @@ def table(title: str, *columns: str) -> Table:
     from rich import box
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in columns:
-        t.add_column(column, overflow="fold")
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for i, column in enumerate(columns):
+        # names are copied into commands: never fold the first column, fold the rest when narrow
+        t.add_column(column, no_wrap=i == 0, overflow="ellipsis" if i == 0 else "fold")
     return t
 
 

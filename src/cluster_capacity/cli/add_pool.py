@@ -59,7 +59,14 @@ def add_pool_cmd(
     if check_offering:
         import importlib
 
-        aws = importlib.import_module("cluster_capacity.aws")
+        from cluster_capacity.errors import ConfigError
+
+        try:
+            aws = importlib.import_module("cluster_capacity.aws")
+        except ImportError as exc:
+            raise ConfigError(
+                "--check-offering needs the AWS support of this package (cluster_capacity.aws)"
+            ) from exc
 
         def offered(instance: str, where: str) -> bool:
             return bool(aws.offered_in(instance, where, profile=profile))

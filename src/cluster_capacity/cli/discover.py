@@ -77,7 +77,7 @@ def _print(facts: object, env: str | None) -> None:
         "MachineSets", "Name", "Role", "Instance type", "Zone", "Market", "Replicas", "Ready", "Managed"
     )
     for m in facts.machinesets:
-        managed = f"yes ({m.env or '-'}/{m.pool})" if m.managed else "no"
+        managed = (f"env {m.env}" if m.env else "yes") if m.managed else "no"
         sets.add_row(
             m.name, m.role, m.instance_type, m.zone, m.market, str(m.replicas), str(m.ready_replicas), managed
         )
@@ -104,10 +104,9 @@ def _print(facts: object, env: str | None) -> None:
                 f"replicas ignored: {'yes' if app.ignores_replicas else 'no'}"
             )
         if facts.mismatches:
-            diffs = table(f"Differences from values-{env}.yaml", "Field", "Cluster", "Config", "Why")
+            out.print(f"Differences from values-{env}.yaml:")
             for d in facts.mismatches:
-                diffs.add_row(d.field, d.cluster, d.config, d.message)
-            out.print(diffs)
+                out.print(f"  {d.field}: {d.message}")
         else:
             out.print(f"values-{env}.yaml agrees with the cluster")
 

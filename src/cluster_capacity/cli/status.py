@@ -58,16 +58,16 @@ def _print(report: object) -> None:
         "Type",
         "Zone",
         "Market",
-        "Desired",
+        "Git",
         "Live",
         "Machines",
-        "Nodes Ready",
+        "Ready",
         "Accel.",
-        "Autoscaler",
+        "Autoscale",
         "Health",
     )
     for p in report.pools:
-        machines = ", ".join(f"{phase} {n}" for phase, n in p.machines.items()) or "-"
+        machines = "\n".join(f"{phase} {n}" for phase, n in p.machines.items()) or "-"
         accel = (
             f"gpu {p.gpus}"
             if p.accelerator == "nvidia"
@@ -101,14 +101,15 @@ def _print(report: object) -> None:
             out.print(f"{p.name_suffix}: Machine {problem.machine} {problem.phase} ({problem.reason})")
             out.print(f"    provider: {problem.message}")
             out.print(f"    advice:   {problem.advice}")
-    ops = table("Operators", "Operator", "Subscription", "CSV", "Phase", "State")
+    ops = table("Operators", "Operator", "Namespace", "Channel", "CSV", "Phase", "State")
     for o in report.operators:
         if not o.installed:
-            ops.add_row(o.name, "not installed", "", "", "")
+            ops.add_row(o.name, "not installed", "", "", "", "")
             continue
         ops.add_row(
             o.name,
-            f"{o.namespace}/{o.subscription} ({o.channel})",
+            o.namespace,
+            o.channel,
             o.csv,
             o.csv_phase,
             f"{o.instance} {o.instance_state}".strip(),

@@ -120,11 +120,12 @@ def diff_env(kube: Kube, cfg: EnvConfig) -> DiffReport:
     selector = f"{labels.MANAGED_BY}={labels.MANAGED_BY_VALUE}"
     diffs: list[ObjectDiff] = []
     for resource, wanted in by_kind.items():
-        live = {_key(o): o for o in _list(kube, resource, selector)}
+        listed = _list(kube, resource, selector)
+        live = {_key(o): o for o in listed or []}
         for obj in wanted:
             key = _key(obj)
             current = live.pop(key, None)
-            if current is None:
+            if current is None and listed is not None:
                 current = _get_or_none(kube, resource, key[1], key[0] or None)
             if current is None:
                 diffs.append(
@@ -237,13 +238,14 @@ def _key(obj: Obj) -> tuple[str, str]:
     return str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
-def _list(kube: Kube, resource: Resource, selector: str) -> list[Obj]:
+def _list(kube: Kube, resource: Resource, selector: str) -> list[Obj] | None:
+    """The labelled objects of a kind; None when the kind is not served (its CRD is not installed yet)."""
     from cluster_capacity import kube as k
 
     try:
         return kube.list(resource, label_selector=selector)
     except k.NotServedError:
-        return []  # the CRD is not installed yet: every rendered object of the kind is missing
+        return None
 
 
 def _get_or_none(kube: Kube, resource: Resource, name: str, namespace: str | None) -> Obj | None:
