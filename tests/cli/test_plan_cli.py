@@ -154,7 +154,7 @@ def test_snapshot_then_plan_offline_without_credentials(
     assert code == 1 and f"wrote {file}" in err
     # No credentials, no moto: everything comes from the file and the flags.
     code, out, _ = run(
-        capsys, "--snapshot", str(file), "--market", "spot", "--quota", "g:spot=16", "-o", "json"
+        capsys, "--catalog", str(file), "--market", "spot", "--quota", "g:spot=16", "-o", "json"
     )
     assert code == 0
     families = {f["family"]: f for f in json.loads(out)["families"]}
