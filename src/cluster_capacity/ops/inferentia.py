@@ -5,9 +5,11 @@ Each row of the verdict reads the live cluster (through `cluster_capacity.kube`)
 A check with no failing row may be recorded in the env's values file (`record`), which opens the gate
 that ``render`` and ``validate`` enforce; a failing one recorded there keeps it closed.
 
-Requests: GETs of Infrastructure and ClusterVersion, one LIST of worker Nodes and of Subscriptions, then
-per operator one GET of its CSV (when subscribed) or of its PackageManifest (when not), and one discovery
-GET for the NodeFeatureRule API: at most ten, whatever the size of the cluster.
+Requests: GETs of Infrastructure and ClusterVersion, one LIST of worker Nodes (a page per 500) and one of
+Subscriptions, then per operator one GET of its CSV (when subscribed) or of its PackageManifest (when
+not), and one discovery GET for the NodeFeatureRule API: eight on a cluster with up to 500 workers
+(``benchmarks/bench_inferentia.py``). AWS: the planner's ``fetch_snapshot`` for the pools' families and
+markets only.
 """
 
 from __future__ import annotations
