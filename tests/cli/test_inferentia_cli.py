@@ -245,3 +245,24 @@ def test_bad_input_exits_2(
     code, _, err = run(capsys, "inferentia", "check", "--env", "prod", "--project", str(project), *args)
     assert code == 2
     assert message in err
+
+
+@pytest.mark.usefixtures("moto")
+def test_json_write_reports_the_file_and_the_gate(
+    capsys: pytest.CaptureFixture[str],
+    kube_emulator: KubeEmulator,  # noqa: F811
+    kubeconfig: Path,  # noqa: F811
+    project: Path,
+) -> None:
+    seed(kube_emulator)
+    code, out, err = check(capsys, project, kubeconfig, "--write", "--quota", "inf:on-demand=8", "-o", "json")
+    assert code == 0
+    written = json.loads(out)["write"]
+    assert written["file"] == str(project.parent / "values" / "values-prod.yaml")
+    assert (written["written"], written["dryRun"]) == (True, False)
+    assert written["gate"] == "OPEN: a passed check for OpenShift 4.19.9 is recorded"
+    assert "+  enabled: true\n" in written["diff"]
+    assert "recorded the check" in err
+    # the what-if warning is recorded as a finding
+    findings = yaml.safe_load(values_text(project))["inferentia"]["feasibility"]["findings"]
+    assert findings[-1].startswith("warn: Quota: Inf On-Demand: L-1945791B 8 vCPUs (what-if)")

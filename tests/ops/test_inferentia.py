@@ -572,3 +572,17 @@ def test_record_a_failure_closes_the_gate(project: Path) -> None:
     assert "  enabled: true\n" in values_text(project)  # left as it was; the failed record closes the gate
     with pytest.raises(ConfigError, match="the recorded feasibility check did not pass"):
         load_env(project, "prod")
+
+
+def test_operator_rows_fail_when_the_catalog_cannot_be_read(
+    kube_emulator: KubeEmulator, client: kube.Kube, config: EnvConfig
+) -> None:
+    seed(kube_emulator)
+    kube_emulator.fault(resource="packagemanifests", status=403, times=None)
+    got = cluster_only(client, config)
+    assert got["nfd"][0] == "pass"  # installed: its catalog entry is not needed
+    for key in ("kmm", "neuron-operator"):
+        status, found, action = got[key]
+        assert status == "fail"
+        assert "forbidden (403): not allowed to get packagemanifests.packages.operators.coreos.com" in found
+        assert "rbac-readonly-clusterrole.yaml" in action
