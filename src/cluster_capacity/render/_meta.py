@@ -1,10 +1,11 @@
-"""Small helpers every render module shares: metadata, sync waves, deep merge."""
+"""Small helpers every render module shares: metadata, sync waves, and helm-style deep merge."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cluster_capacity import labels
+from cluster_capacity.config.sources import merge as deep_merge
 
 Manifest = dict[str, Any]
 
@@ -46,16 +47,3 @@ def metadata(
     if ann:
         meta["annotations"] = ann
     return meta
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Maps merge deeply, everything else from ``override`` replaces; ``None`` removes a key."""
-    out = dict(base)
-    for key, value in override.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
