@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from cluster_capacity import labels
-from cluster_capacity.config.sources import merge as deep_merge
+from cluster_capacity.config.sources import merge as deep_merge  # re-exported for the render modules
 
 Manifest = dict[str, Any]
+
+__all__ = ["Manifest", "deep_merge", "metadata"]
 
 # Sync waves: Argo CD applies lower waves first and waits for them to be healthy.
 WAVE_RBAC = -1  # the controller needs its permissions before it writes operator CRs
