@@ -303,16 +303,6 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(autouse=True)
-def _no_nagle(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The emulator writes headers and body in separate sends; with Nagle's algorithm and delayed ACKs
-    # every request then waits ~40 ms, which makes a smoke run of ~100 requests take seconds.
-    # TODO(lead): set this on the emulator's handler itself and drop this fixture.
-    from tests.emulator import server
-
-    monkeypatch.setattr(server._Handler, "disable_nagle_algorithm", True, raising=False)
-
-
 @pytest.fixture
 def cluster(kube_emulator: KubeEmulator) -> KubeEmulator:
     """An OpenShift cluster with the GPU Operator ready, the env's Application, and a GPU pool at 0."""
