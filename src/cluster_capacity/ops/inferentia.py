@@ -129,38 +129,9 @@ def load_env_for_check(project_path: str | Path | None, env_name: str, sets: Seq
     The gate refuses enabled Neuron pools until a check is recorded, and the check needs those pools:
     every other rule still applies (a bad config is still exit 2).
     """
-    from pydantic import ValidationError as PydanticValidationError
+    from cluster_capacity.config import load_env
 
-    from cluster_capacity.config import EnvConfig, Values, load_layered, load_project, rules
-    from cluster_capacity.config.errors import problems_from_pydantic
-    from cluster_capacity.config.models import Feasibility
-    from cluster_capacity.config.project import chart_defaults
-    from cluster_capacity.config.sources import merge
-
-    loaded = load_project(project_path)
-    entry = loaded.project.env(env_name)
-    files = loaded.values_files(env_name)
-    layered = load_layered(files, sets)
-    data = merge(chart_defaults(), layered.data)
-    try:
-        values = Values.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ConfigError(problems_from_pydantic(exc, layered, Values, data)) from exc
-    # Judge every other rule as if the gate were open: only the gate's own problems are set aside.
-    opened = values.model_copy(
-        update={
-            "inferentia": values.inferentia.model_copy(
-                update={
-                    "enabled": True,
-                    "feasibility": Feasibility(passed=True, cluster_version="-", checked_at="-"),
-                }
-            )
-        }
-    )
-    problems = rules.check(opened, layered)
-    if problems:
-        raise ConfigError(problems)
-    return EnvConfig(loaded, entry, values, tuple(files))
+    return load_env(project_path, env_name, sets, gate=False)
 
 
 # --- the gate ---------------------------------------------------------------------------------------------
