@@ -29,7 +29,7 @@ def seed(
     nfd: Operator = "installed",
     kmm: Operator = "available",
     neuron: Operator = "available",
-    neuron_channels: tuple[str, ...] = ("stable",),
+    neuron_channels: tuple[str, ...] = ("Stable",),
 ) -> None:
     """An OpenShift-on-AWS cluster as the Neuron check reads it."""
     emu.add(openshift.infrastructure(platform=platform))

@@ -311,12 +311,12 @@ def test_kmm_rows(kube_emulator: KubeEmulator, client: kube.Kube, config: EnvCon
 
 
 def test_neuron_operator_rows(kube_emulator: KubeEmulator, client: kube.Kube, config: EnvConfig) -> None:
-    # The operator's own Helm values use channel "Stable"; the values default is "stable".
-    seed(kube_emulator, neuron_channels=("Stable",))
+    # A catalog that names the channel differently from the values default ("Stable", as upstream)
+    seed(kube_emulator, neuron_channels=("stable",))
     status, _, action = cluster_only(client, config)["neuron-operator"]
     assert (status, action) == (
         "warn",
-        "channel stable is not offered: set inferentia.operator.subscription.channel: Stable",
+        "channel Stable is not offered: set inferentia.operator.subscription.channel: stable",
     )
     kube_emulator.delete("PackageManifest", "aws-neuron-operator", "openshift-marketplace")
     status, _, action = cluster_only(client, config)["neuron-operator"]
