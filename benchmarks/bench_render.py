@@ -116,6 +116,9 @@ def main() -> None:
         f"python -c 'import pydantic, yaml'      min {base_min * 1000:6.0f} ms   median {base_med * 1000:6.0f} ms"
     )
     print(
+        f"... and build one pydantic model        min {model_min * 1000:6.0f} ms   median {model_med * 1000:6.0f} ms"
+    )
+    print(
         f"cluster-capacity render (example prod)  min {cli_min * 1000:6.0f} ms   median {cli_med * 1000:6.0f} ms"
     )
     print(
