@@ -326,6 +326,38 @@ def test_add_pool(
     assert code == 2 and "already exists" in err
 
 
+def test_add_pool_checks_the_offering_with_aws(
+    capsys: pytest.CaptureFixture[str],
+    kubeconfig: Path,
+    cluster: SeededCluster,
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """moto's us-west-2 offers p5e.48xlarge in b, c and d but not in a; g4dn.xlarge everywhere."""
+    from moto import mock_aws
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
+    base = ("add-pool", "--env", "prod", "--kubeconfig", str(kubeconfig), "--project", str(project))
+    with mock_aws():
+        code, _, err = run(
+            capsys, *base, "--instance-type", "p5e.48xlarge", "--zone", "us-west-2a", "--check-offering"
+        )
+        assert code == 2 and "instance type p5e.48xlarge is not offered in us-west-2a" in err
+        code, out, err = run(
+            capsys,
+            *base,
+            "--instance-type",
+            "g4dn.xlarge",
+            "--zone",
+            "us-west-2a",
+            "--check-offering",
+            "--dry-run",
+        )
+        assert code == 0, err
+        assert "+      instanceType: g4dn.xlarge\n" in out
+
+
 @pytest.mark.parametrize(
     ("extra", "code", "message"),
     [

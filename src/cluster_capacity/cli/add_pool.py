@@ -57,19 +57,10 @@ def add_pool_cmd(
     )
     offered = None
     if check_offering:
-        import importlib
-
-        from cluster_capacity.errors import ConfigError
-
-        try:
-            aws = importlib.import_module("cluster_capacity.aws")
-        except ImportError as exc:
-            raise ConfigError(
-                "--check-offering needs the AWS support of this package (cluster_capacity.aws)"
-            ) from exc
+        from cluster_capacity.aws import offered_in
 
         def offered(instance: str, where: str) -> bool:
-            return bool(aws.offered_in(instance, where, profile=profile))
+            return offered_in(instance, where, profile=profile)
 
     with connect(kubeconfig, context) as kube:
         pool, infra_id = pool_from_cluster(kube, request, offered=offered)
