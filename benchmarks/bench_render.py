@@ -39,7 +39,9 @@ def env_values(i: int) -> dict[str, Any]:
         "enabled": True,
         "infraID": f"env{i:04d}-abcde",
         "nvidia": {"enabled": True, "dashboards": {"enabled": i % 2 == 0}},
-        "autoscaling": {"clusterAutoscaler": {"enabled": True, "spec": {"resourceLimits": {"maxNodesTotal": 20}}}},
+        "autoscaling": {
+            "clusterAutoscaler": {"enabled": True, "spec": {"resourceLimits": {"maxNodesTotal": 20}}}
+        },
         "machineSets": [],
     }
     spec = {
@@ -93,19 +95,31 @@ def throughput(n: int, crds: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--crds", type=Path, default=Path(os.environ.get("CLUSTER_CAPACITY_CRDS", REPO.parent / "shared" / "crds")))
+    parser.add_argument(
+        "--crds",
+        type=Path,
+        default=Path(os.environ.get("CLUSTER_CAPACITY_CRDS", REPO.parent / "shared" / "crds")),
+    )
     args = parser.parse_args()
 
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True, stdout=subprocess.DEVNULL
+    )
     exe = shutil.which("cluster-capacity", path=str(Path(sys.executable).parent)) or "cluster-capacity"
     base_min, base_med = wall([sys.executable, "-c", "import pydantic, yaml"], args.runs)
     cli_min, cli_med = wall([exe, "render", "--project", "examples", "--env", "prod"], args.runs)
-    print(f"python -c 'import pydantic, yaml'      min {base_min * 1000:6.0f} ms   median {base_med * 1000:6.0f} ms")
-    print(f"cluster-capacity render (example prod)  min {cli_min * 1000:6.0f} ms   median {cli_med * 1000:6.0f} ms")
+    print(
+        f"python -c 'import pydantic, yaml'      min {base_min * 1000:6.0f} ms   median {base_med * 1000:6.0f} ms"
+    )
+    print(
+        f"cluster-capacity render (example prod)  min {cli_min * 1000:6.0f} ms   median {cli_med * 1000:6.0f} ms"
+    )
     print(f"ratio (min/min): {cli_min / base_min:.2f}x   budget: 2.00x")
     for n in (1, 100, 1000):
         seconds, objects = throughput(n, args.crds)
-        print(f"render+validate {n:5d} env(s): {seconds:6.2f} s  ({objects} objects, {seconds / n * 1000:.2f} ms/env)")
+        print(
+            f"render+validate {n:5d} env(s): {seconds:6.2f} s  ({objects} objects, {seconds / n * 1000:.2f} ms/env)"
+        )
 
 
 if __name__ == "__main__":

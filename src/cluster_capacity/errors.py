@@ -31,6 +31,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.file:
+            return f"{self.path}: {self.message}" if self.path else self.message
         where = f"{self.file}:{self.line}" if self.line else self.file
         if self.path:
             return f"{where}: {self.path}: {self.message}"

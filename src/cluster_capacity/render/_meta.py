@@ -1,12 +1,15 @@
-"""Small helpers every render module shares: metadata, sync waves, deep merge."""
+"""Small helpers every render module shares: metadata, sync waves, and helm-style deep merge."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cluster_capacity import labels
+from cluster_capacity.config.sources import merge as deep_merge  # re-exported for the render modules
 
 Manifest = dict[str, Any]
+
+__all__ = ["Manifest", "deep_merge", "metadata"]
 
 # Sync waves: Argo CD applies lower waves first and waits for them to be healthy.
 WAVE_RBAC = -1  # the controller needs its permissions before it writes operator CRs
@@ -46,16 +49,3 @@ def metadata(
     if ann:
         meta["annotations"] = ann
     return meta
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Maps merge deeply, everything else from ``override`` replaces; ``None`` removes a key."""
-    out = dict(base)
-    for key, value in override.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out

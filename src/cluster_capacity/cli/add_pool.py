@@ -1,0 +1,92 @@
+"""``cluster-capacity add-pool``: add a pool to an env's values, copied from a live worker MachineSet."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cluster_capacity.cli._cluster import (
+    ContextOpt,
+    DryRunOpt,
+    EnvOpt,
+    KubeconfigOpt,
+    ProjectOpt,
+    connect,
+    say,
+)
+
+
+def add_pool_cmd(
+    env: EnvOpt,
+    instance_type: Annotated[str, typer.Option("--instance-type", help="EC2 instance type, e.g. g5.xlarge.")],
+    zone: Annotated[str, typer.Option("--zone", help="Availability zone, e.g. us-west-2a.")],
+    spot: Annotated[bool, typer.Option("--spot", help="Spot instead of On-Demand.")] = False,
+    max_price: Annotated[
+        str | None, typer.Option("--max-price", help="Spot maxPrice in USD/hour (default: On-Demand price).")
+    ] = None,
+    autoscale: Annotated[
+        str | None, typer.Option("--autoscale", help="MIN:MAX: add a MachineAutoscaler, e.g. 0:2.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="nameSuffix (default <family>-<type>-<zone>).")
+    ] = None,
+    check_offering: Annotated[
+        bool,
+        typer.Option("--check-offering", help="Ask AWS whether the zone offers the type (AWS credentials)."),
+    ] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="AWS profile for --check-offering.")
+    ] = None,
+    project: ProjectOpt = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Add a pool (replicas 0) to values-<env>.yaml from a worker MachineSet's providerSpec."""
+    from cluster_capacity.ops.pools import PoolRequest, parse_autoscale, plan_add_pool, pool_from_cluster
+
+    request = PoolRequest(
+        instance_type=instance_type,
+        zone=zone,
+        spot=spot,
+        max_price=max_price,
+        autoscale=parse_autoscale(autoscale) if autoscale else None,
+        name=name,
+    )
+    offered = None
+    if check_offering:
+        import importlib
+
+        from cluster_capacity.errors import ConfigError
+
+        try:
+            aws = importlib.import_module("cluster_capacity.aws")
+        except ImportError as exc:
+            raise ConfigError(
+                "--check-offering needs the AWS support of this package (cluster_capacity.aws)"
+            ) from exc
+
+        def offered(instance: str, where: str) -> bool:
+            return bool(aws.offered_in(instance, where, profile=profile))
+
+    with connect(kubeconfig, context) as kube:
+        pool, infra_id = pool_from_cluster(kube, request, offered=offered)
+    doc, notes = plan_add_pool(project, env, pool, infra_id)
+    for note in [*pool.notes, *notes]:
+        say(f"note: {note}")
+    if dry_run:
+        sys.stdout.write(doc.diff())
+        say(f"dry run: {doc.path} not changed")
+        return
+    doc.save()
+    say(
+        f"{doc.path}: added pool {pool.name_suffix} ({request.instance_type}, {request.zone}, "
+        f"{'Spot' if request.spot else 'On-Demand'}, replicas 0) from MachineSet {pool.source}"
+    )
+    say("next: cluster-capacity render --env " + env + ", commit, and let Argo CD sync")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add-pool")(add_pool_cmd)

@@ -1,0 +1,102 @@
+"""``cluster-capacity smoke``: the "Hello GPU" test of one pool, or ``--print-pod`` for the manual path."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cluster_capacity.cli._inputs import ProjectOpt
+from cluster_capacity.errors import ConfigError
+
+_DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?$")
+
+
+def parse_duration(text: str, flag: str) -> float:
+    """``30m``, ``1h30m``, ``90s`` or plain seconds ``90`` -> seconds (> 0)."""
+    match = _DURATION.match(text.strip())
+    if not text.strip() or not match:
+        raise ConfigError(f"{flag} {text}: not a duration (examples: 30m, 1h30m, 90s)")
+    seconds = int(match["h"] or 0) * 3600 + int(match["m"] or 0) * 60 + float(match["s"] or 0)
+    if seconds <= 0:
+        raise ConfigError(f"{flag} {text}: must be longer than zero")
+    return seconds
+
+
+def smoke_cmd(
+    env: Annotated[str, typer.Option("--env", help="Env of the project whose pool to test.")],
+    project: ProjectOpt = None,
+    pool: Annotated[
+        str | None, typer.Option("--pool", help="nameSuffix of the pool (needed when the env has several).")
+    ] = None,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="Give up after this long (30m, 1h, 90s).")
+    ] = "30m",
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave the pool scaled up for the next run (the pod is deleted).")
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the result as JSON (.json) or JUnit XML (.xml)."),
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", help="Image for the smoke pod (default: a CUDA base image).")
+    ] = None,
+    namespace: Annotated[str, typer.Option("--namespace", help="Namespace of the smoke pod.")] = "default",
+    poll: Annotated[str, typer.Option("--poll", help="How often to look at the cluster.")] = "10s",
+    kubeconfig: Annotated[Path | None, typer.Option("--kubeconfig", help="Kubeconfig file.")] = None,
+    context: Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")] = None,
+    print_pod: Annotated[
+        bool, typer.Option("--print-pod", help="Print the smoke pod's manifest and exit; no cluster needed.")
+    ] = False,
+) -> None:
+    """Scale a pool to one node, run nvidia-smi on it, report, and clean up: the "Hello GPU" test."""
+    from cluster_capacity.config import load_env
+    from cluster_capacity.ops.smoke_pod import build_pod, target_from_env
+
+    seconds = parse_duration(timeout, "--timeout")
+    interval = parse_duration(poll, "--poll")
+    if report is not None and report.suffix.lower() not in (".json", ".xml"):
+        raise ConfigError(f"--report {report}: use a .json or .xml (JUnit) file name")
+    if report is not None and not report.parent.is_dir():
+        raise ConfigError(f"--report {report}: folder {report.parent} does not exist")
+    config = load_env(project, env)
+    target = target_from_env(config, pool)
+
+    if print_pod:
+        from cluster_capacity import output
+
+        sys.stdout.write(output.to_stream([build_pod(target, image=image, namespace=namespace)]))
+        return
+
+    from cluster_capacity.ops._smoke_kube import connect
+    from cluster_capacity.ops.smoke import SmokeOptions, run_smoke
+    from cluster_capacity.ops.smoke_report import format_summary, write_report
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    cluster = connect(kubeconfig, context)
+    options = SmokeOptions(
+        timeout=seconds,
+        poll=interval,
+        keep=keep,
+        image=image,
+        namespace=namespace,
+        # Loading already refuses a gated Neuron pool; this keeps run_smoke's own check in step.
+        allow_neuron=config.values.inferentia.gate_open,
+        progress=progress,
+    )
+    result = run_smoke(cluster, target, options)
+    print(format_summary(result), file=sys.stderr)
+    if report is not None:
+        write_report(result, report)
+        print(f"report written to {report}", file=sys.stderr)
+    raise typer.Exit(result.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("smoke")(smoke_cmd)

@@ -1,0 +1,131 @@
+"""``cluster-capacity status``: each pool desired against live, Machines by phase, operators, Argo CD."""
+
+from __future__ import annotations
+
+import typer
+
+from cluster_capacity.cli._cluster import (
+    ContextOpt,
+    EnvOpt,
+    KubeconfigOpt,
+    OutputOpt,
+    ProjectOpt,
+    check_format,
+    connect,
+    console,
+    emit,
+    say,
+    table,
+)
+from cluster_capacity.errors import EXIT_FAILED
+
+
+def status_cmd(
+    env: EnvOpt,
+    project: ProjectOpt = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    output: OutputOpt = "table",
+) -> None:
+    """Pool status; exit 0 when every enabled pool is healthy, 1 otherwise."""
+    from cluster_capacity.config import load_env
+    from cluster_capacity.ops.status import pool_status
+
+    fmt = check_format(output)
+    cfg = load_env(project, env)
+    with connect(kubeconfig, context) as kube:
+        report = pool_status(kube, cfg)
+    if fmt != "table":
+        emit(report.to_dict(), fmt)
+    else:
+        _print(report)
+    if not report.pools:
+        say(f"values-{env}.yaml has no pools")
+    if not report.healthy:
+        bad = [p.name_suffix for p in report.pools if not p.healthy]
+        say(f"not healthy: {', '.join(bad)}")
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print(report: object) -> None:
+    from cluster_capacity.ops.status import StatusReport
+
+    assert isinstance(report, StatusReport)
+    out = console()
+    pools = table(
+        f"Pools of {report.env} ({report.infra_id})",
+        "Pool",
+        "Type",
+        "Zone",
+        "Market",
+        "Git",
+        "Live",
+        "Machines",
+        "Ready",
+        "Accel.",
+        "Autoscale",
+        "Health",
+    )
+    for p in report.pools:
+        machines = "\n".join(f"{phase} {n}" for phase, n in p.machines.items()) or "-"
+        accel = (
+            f"gpu {p.gpus}"
+            if p.accelerator == "nvidia"
+            else f"neuron {p.neuron}"
+            if p.accelerator == "neuron"
+            else "-"
+        )
+        scaler = f"{p.autoscaler[0]}..{p.autoscaler[1]}" if p.autoscaler else "-"
+        if p.autoscaler and p.live_autoscaler and p.live_autoscaler != p.autoscaler:
+            scaler += f" (live {p.live_autoscaler[0]}..{p.live_autoscaler[1]})"
+        health = "disabled" if not p.enabled else "ok" if p.healthy else "NOT OK"
+        pools.add_row(
+            p.name_suffix,
+            p.instance_type,
+            p.zone,
+            "Spot" if p.spot else "On-Demand",
+            str(p.desired),
+            "-" if p.live is None else str(p.live),
+            machines,
+            f"{p.nodes_ready}/{p.nodes}",
+            accel,
+            scaler,
+            health,
+        )
+    out.print(pools)
+    for p in report.pools:
+        for issue in p.issues:
+            if not issue.startswith("Machine "):
+                out.print(f"{p.name_suffix}: {issue}")
+        for problem in p.problems:
+            out.print(f"{p.name_suffix}: Machine {problem.machine} {problem.phase} ({problem.reason})")
+            out.print(f"    provider: {problem.message}")
+            out.print(f"    advice:   {problem.advice}")
+    ops = table("Operators", "Operator", "Namespace", "Channel", "CSV", "Phase", "State")
+    for o in report.operators:
+        if not o.installed:
+            ops.add_row(o.name, "not installed", "", "", "", "")
+            continue
+        ops.add_row(
+            o.name,
+            o.namespace,
+            o.channel,
+            o.csv,
+            o.csv_phase,
+            f"{o.instance} {o.instance_state}".strip(),
+        )
+    out.print(ops)
+    app = report.application
+    if app is None:
+        out.print(
+            f"Argo CD Application cluster-capacity-{report.env}: not found in {report.gitops_namespace}"
+        )
+    else:
+        line = f"Argo CD Application {app.namespace}/{app.name}: sync {app.sync}, health {app.health}"
+        if app.revision:
+            line += f", revision {app.revision[:12]}"
+        out.print(line)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status_cmd)

@@ -1,0 +1,219 @@
+"""What the smoke test runs: the pool it targets (``SmokeTarget``) and the pod it puts there.
+
+The pod is the one a person would write by hand to check a GPU node: pinned to the pool by node labels,
+tolerating the pool's taints, asking for one ``nvidia.com/gpu`` (or ``aws.amazon.com/neuron``), running
+``nvidia-smi`` (or ``neuron-ls``) once. Its security context is what OpenShift's ``restricted-v2`` SCC
+admits, so it runs under any ordinary user's service account without extra grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from cluster_capacity import labels
+from cluster_capacity.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig, MachineSetPool
+
+__all__ = [
+    "DEFAULT_IMAGES",
+    "RESOURCES",
+    "SMOKE_LABEL",
+    "SmokeTarget",
+    "Toleration",
+    "build_pod",
+    "target_from_env",
+]
+
+Accelerator = Literal["nvidia", "neuron"]
+
+#: Default images. nvidia-smi is not in the image: the NVIDIA container toolkit mounts it (and the
+#: driver's libraries) into any container that is given a GPU, so a small CUDA base image is enough.
+#: ``neuron-ls`` ships in the Neuron SDK images (aws-neuronx-tools).
+DEFAULT_IMAGES: dict[Accelerator, str] = {
+    "nvidia": "nvcr.io/nvidia/cuda:12.6.3-base-ubi9",
+    "neuron": "public.ecr.aws/neuron/pytorch-inference-neuronx:2.5.1-neuronx-py310-sdk2.21.0-ubuntu22.04",
+}
+#: The extended resource a pod asks for to get one accelerator.
+RESOURCES: dict[Accelerator, str] = {"nvidia": "nvidia.com/gpu", "neuron": "aws.amazon.com/neuron"}
+COMMANDS: dict[Accelerator, list[str]] = {"nvidia": ["nvidia-smi"], "neuron": ["neuron-ls"]}
+#: Label on every smoke pod, so a leftover one is easy to find: ``oc get pods -l cluster-capacity/smoke``.
+SMOKE_LABEL = "cluster-capacity/smoke"
+ZONE_LABEL = "topology.kubernetes.io/zone"
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
+POD_NAME = "cluster-capacity-smoke"
+
+
+@dataclass(frozen=True)
+class Toleration:
+    """A taint of the pool, as the smoke pod tolerates it."""
+
+    key: str
+    value: str
+    effect: str
+
+    def as_dict(self) -> dict[str, str]:
+        if not self.value:
+            return {"key": self.key, "operator": "Exists", "effect": self.effect}
+        return {"key": self.key, "operator": "Equal", "value": self.value, "effect": self.effect}
+
+
+@dataclass(frozen=True)
+class SmokeTarget:
+    """One pool of one env, with everything the smoke test needs to know about it from Git."""
+
+    env: str
+    pool: str  # nameSuffix
+    machineset: str
+    namespace: str  # of the MachineSet
+    accelerator: Accelerator
+    instance_type: str | None = None
+    zone: str | None = None
+    spot: bool = False
+    node_labels: dict[str, str] = field(default_factory=dict)
+    taints: tuple[Toleration, ...] = ()
+    autoscaled: bool = False
+    #: Where the env's Argo CD Application lives and what it is called.
+    gitops_namespace: str = "openshift-gitops"
+    application: str = ""
+    #: The env's ``capacityIgnoreMachineSetReplicas`` as Git says (the live Application is checked too).
+    ignore_replicas_in_git: bool = False
+    cluster_policy: str = "cluster-policy"
+
+    @property
+    def resource(self) -> str:
+        """The extended resource the smoke pod asks for."""
+        return RESOURCES[self.accelerator]
+
+    def node_selector(self, live_node_labels: dict[str, str] | None = None) -> dict[str, str]:
+        """Labels a node of this pool carries: its node labels (live ones when known), type and zone."""
+        selector = dict(self.node_labels if live_node_labels is None else live_node_labels)
+        # Node labels alone are often shared by several pools (all GPU pools are node-role gpu); the
+        # well-known instance-type and zone labels that the cloud provider sets narrow it to this pool.
+        if self.instance_type:
+            selector[INSTANCE_TYPE_LABEL] = self.instance_type
+        if self.zone:
+            selector[ZONE_LABEL] = self.zone
+        return selector
+
+
+def target_from_env(config: EnvConfig, pool_suffix: str | None) -> SmokeTarget:
+    """Pick the pool to test from an env's config; exactly one accelerator pool when none is named."""
+    values = config.values
+    file = str(config.files[-1]) if config.files else f"values-{config.env.name}.yaml"
+
+    def problem(path: str, message: str) -> ConfigError:
+        return ConfigError([Problem(file, 0, path, message)])
+
+    if pool_suffix:
+        matches = [i for i, p in enumerate(values.machine_sets) if p.name_suffix == pool_suffix]
+        if not matches:
+            known = ", ".join(p.name_suffix for p in values.machine_sets) or "none"
+            raise problem("machineSets", f"no pool with nameSuffix {pool_suffix!r} (pools: {known})")
+        index = matches[0]
+        if not values.machine_sets[index].enabled:
+            raise problem(
+                f"machineSets[{index}].enabled", f"pool {pool_suffix} is not enabled; enable it first"
+            )
+    else:
+        accelerated = [
+            i
+            for i, p in enumerate(values.machine_sets)
+            if p.enabled and p.accelerator in ("nvidia", "neuron")
+        ]
+        if len(accelerated) != 1:
+            names = ", ".join(values.machine_sets[i].name_suffix for i in accelerated) or "none"
+            raise problem("machineSets", f"name the pool to test with --pool (accelerator pools: {names})")
+        index = accelerated[0]
+    pool = values.machine_sets[index]
+    if not values.infra_id:
+        raise problem("infraID", "not set, so the MachineSet name is unknown")
+    accelerator = pool.accelerator
+    if accelerator not in ("nvidia", "neuron"):
+        raise problem(
+            f"machineSets[{index}].providerSpec.instanceType",
+            f"pool {pool.name_suffix} has no NVIDIA or Neuron accelerator "
+            f"({pool.instance_type or 'no instance type'}); nothing to smoke-test",
+        )
+    return _target(config, pool, accelerator)
+
+
+def _target(config: EnvConfig, pool: MachineSetPool, accelerator: Accelerator) -> SmokeTarget:
+    infra_id = config.values.infra_id or ""
+    return SmokeTarget(
+        env=config.env.name,
+        pool=pool.name_suffix,
+        machineset=pool.machineset_name(infra_id),
+        namespace=pool.namespace,
+        accelerator=accelerator,
+        instance_type=pool.instance_type,
+        zone=pool.zone,
+        spot=pool.spot,
+        node_labels=pool.effective_node_labels,
+        taints=tuple(Toleration(t.key, t.value, t.effect) for t in pool.taints),
+        autoscaled=pool.autoscaler.enabled,
+        gitops_namespace=config.project.project.gitops_namespace,
+        application=f"cluster-capacity-{config.env.name}",
+        ignore_replicas_in_git=config.ignore_machineset_replicas,
+        cluster_policy=config.values.nvidia.cluster_policy.name,
+    )
+
+
+def build_pod(
+    target: SmokeTarget,
+    *,
+    image: str | None = None,
+    name: str = POD_NAME,
+    namespace: str = "default",
+    live_node_labels: dict[str, str] | None = None,
+    live_taints: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The smoke pod for ``target``; live node labels and taints (from the MachineSet) win over Git's."""
+    tolerations = [t.as_dict() for t in target.taints]
+    if live_taints is not None:
+        tolerations = [
+            Toleration(
+                str(t.get("key", "")), str(t.get("value", "") or ""), str(t.get("effect", ""))
+            ).as_dict()
+            for t in live_taints
+            if t.get("key")
+        ]
+    container_security = {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {
+                labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
+                labels.POOL: target.pool,
+                SMOKE_LABEL: "true",
+            },
+        },
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "terminationGracePeriodSeconds": 5,
+            "nodeSelector": target.node_selector(live_node_labels),
+            "tolerations": tolerations,
+            # No runAsUser: restricted-v2 assigns one from the namespace's range and rejects others.
+            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [
+                {
+                    "name": "smoke",
+                    "image": image or DEFAULT_IMAGES[target.accelerator],
+                    "command": COMMANDS[target.accelerator],
+                    "resources": {"limits": {target.resource: "1"}, "requests": {target.resource: "1"}},
+                    "securityContext": container_security,
+                }
+            ],
+        },
+    }

@@ -1,0 +1,39 @@
+"""The smoke modules' public names: a change here is a change to what other code may import."""
+
+from __future__ import annotations
+
+from cluster_capacity import nvidia_smi
+from cluster_capacity.ops import smoke, smoke_pod, smoke_report
+
+
+def test_exported_members() -> None:
+    assert smoke.__all__ == ["SmokeCluster", "SmokeFailure", "SmokeOptions", "run_smoke"]
+    assert smoke_pod.__all__ == [
+        "DEFAULT_IMAGES",
+        "RESOURCES",
+        "SMOKE_LABEL",
+        "SmokeTarget",
+        "Toleration",
+        "build_pod",
+        "target_from_env",
+    ]
+    assert smoke_report.__all__ == [
+        "Phase",
+        "SmokeResult",
+        "format_summary",
+        "to_json",
+        "to_junit",
+        "write_report",
+    ]
+    assert nvidia_smi.__all__ == [
+        "GpuInfo",
+        "GpuOutputError",
+        "NeuronDevice",
+        "NeuronLsReport",
+        "NvidiaSmiReport",
+        "parse_neuron_ls",
+        "parse_nvidia_smi",
+    ]
+    for module in (smoke, smoke_pod, smoke_report, nvidia_smi):
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
