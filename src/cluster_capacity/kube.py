@@ -257,7 +257,9 @@ def connect(
     except Exception as exc:  # the loader raises ConfigException, OSError, YAML and type errors alike
         what = f"kubeconfig {source}" if source else "in-cluster configuration"
         detail = str(exc).strip() or type(exc).__name__
-        if isinstance(exc, TypeError | AttributeError):  # the loader walked something that is not a kubeconfig
+        if isinstance(
+            exc, TypeError | AttributeError
+        ):  # the loader walked something that is not a kubeconfig
             detail = "not a kubeconfig file (expected a YAML mapping with clusters, users and contexts)"
         raise ClusterError(f"cannot use {what}: {detail}") from exc
     # Retries are ours (bounded, with backoff and clear errors); urllib3 must not retry behind our back.

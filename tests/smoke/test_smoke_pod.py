@@ -56,6 +56,7 @@ def test_pod_is_a_valid_core_pod_that_restricted_v2_admits() -> None:
     assert "runAsUser" not in spec["securityContext"]
     (container,) = spec["containers"]
     assert "runAsUser" not in container["securityContext"]
+    assert "schedulerName" not in spec  # GPU pods use the default scheduler
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     assert container["image"] == DEFAULT_IMAGES["nvidia"]
@@ -110,6 +111,7 @@ def test_neuron_pool_gets_neuron_resource_and_neuron_ls(project: Path) -> None:
     assert container["resources"]["limits"] == {"aws.amazon.com/neuron": "1"}
     assert container["image"] == DEFAULT_IMAGES["neuron"]
     assert "cluster-api/accelerator" not in pod["spec"]["nodeSelector"]
+    assert pod["spec"]["schedulerName"] == "neuron-scheduler"  # Neuron devices are placed by its extender
 
 
 def test_unknown_pool_names_the_file_and_the_pools() -> None:

@@ -32,18 +32,19 @@ app = typer.Typer(
 
 def _register() -> None:
     # One line per command module; each module's register() adds its commands to the app.
-    from cluster_capacity.cli import plan, render, schema, validate
+    from cluster_capacity.cli import inferentia, plan, render, schema, validate
     from cluster_capacity.cli import smoke as smoke_cli
 
     render.register(app)
     validate.register(app)
     schema.register(app)
+    plan.register(app)
+    inferentia.register(app)
     from cluster_capacity.cli import add_pool, diff, discover, init, status
 
     for module in (discover, init, add_pool, status, diff):
         module.register(app)
     smoke_cli.register(app)
-    plan.register(app)
 
 
 _register()

@@ -46,6 +46,7 @@ class Target:
     objects: list[dict[str, Any]]
     application: dict[str, Any] | None
     output_dir: Path | None  # the env's folder under the project's outputDir
+    values: Any = None  # the env's Values
 
 
 def resolve(
@@ -64,7 +65,7 @@ def resolve(
         raise ConfigError("use either -f FILE... or --project/--env/--all, not both")
     if values:
         vals = load_values(values, sets)
-        return [Target(None, render(vals), None, None)], None
+        return [Target(None, render(vals), None, None, vals)], None
     if not env and not all_envs:
         raise ConfigError("nothing to render: give -f FILE, or --env NAME (or --all) with a project file")
     if env and all_envs:
@@ -80,7 +81,13 @@ def resolve(
             problems.extend(exc.problems)
             continue
         targets.append(
-            Target(name, render(cfg.values, name), render_application(cfg), loaded.env_output_dir(name))
+            Target(
+                name,
+                render(cfg.values, name),
+                render_application(cfg),
+                loaded.env_output_dir(name),
+                cfg.values,
+            )
         )
     if problems:
         raise ConfigError(problems)

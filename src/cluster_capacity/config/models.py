@@ -272,7 +272,10 @@ class InferentiaConfig(_Model):
         install_namespace="aws-neuron-operator",
         operator_group=OperatorGroupConfig(name="aws-neuron-operator", target_namespaces=[]),
         subscription=SubscriptionConfig(
-            name="aws-neuron-operator", channel="stable", source="community-operators"
+            # channel as the operator's own Helm values name it (capital S)
+            name="aws-neuron-operator",
+            channel="Stable",
+            source="community-operators",
         ),
     )
     device_config: DeviceConfigConfig = DeviceConfigConfig()

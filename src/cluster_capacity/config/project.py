@@ -134,24 +134,24 @@ def chart_defaults() -> dict[str, Any]:
     return Values().model_dump(by_alias=True, exclude_none=True)
 
 
-def values_from_layered(layered: Layered) -> Values:
-    """Validate merged data into ``Values`` and apply the cross-field rules."""
+def values_from_layered(layered: Layered, *, gate: bool = True) -> Values:
+    """Validate merged data into ``Values`` and apply the cross-field rules (``gate``: see ``rules.check``)."""
     data = merge(chart_defaults(), layered.data)
     try:
         values = Values.model_validate(data)
     except PydanticValidationError as exc:
         raise ConfigError(problems_from_pydantic(exc, layered, Values, data)) from exc
-    problems = rules.check(values, layered)
+    problems = rules.check(values, layered, gate=gate)
     if problems:
         raise ConfigError(problems)
     return values
 
 
-def load_values(paths: Sequence[str | Path], sets: Sequence[str] = ()) -> Values:
+def load_values(paths: Sequence[str | Path], sets: Sequence[str] = (), *, gate: bool = True) -> Values:
     """Load values files layered like ``helm -f a -f b``, then ``--set`` expressions."""
     if not paths:
         raise ConfigError("no values file given (use -f FILE or --project PATH --env NAME)")
-    return values_from_layered(load_layered(paths, sets))
+    return values_from_layered(load_layered(paths, sets), gate=gate)
 
 
 def load_layered(paths: Sequence[str | Path], sets: Sequence[str] = ()) -> Layered:
@@ -168,10 +168,12 @@ def load_layered(paths: Sequence[str | Path], sets: Sequence[str] = ()) -> Layer
     return apply_sets(layer(sources), sets)
 
 
-def load_env(project_path: str | Path | None, env_name: str, sets: Sequence[str] = ()) -> EnvConfig:
+def load_env(
+    project_path: str | Path | None, env_name: str, sets: Sequence[str] = (), *, gate: bool = True
+) -> EnvConfig:
     """Load one env of a project: its entry, and ``values-common.yaml`` + ``values-<env>.yaml``."""
     loaded = load_project(project_path)
     entry = loaded.project.env(env_name)
     files = loaded.values_files(env_name)
-    values = load_values(files, sets)
+    values = load_values(files, sets, gate=gate)
     return EnvConfig(loaded, entry, values, tuple(files))

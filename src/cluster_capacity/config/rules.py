@@ -24,8 +24,12 @@ _QUALIFIED_NAME = re.compile(
 MAX_NAME = 63
 
 
-def check(values: Values, layered: Layered) -> list[Problem]:
-    """Every cross-field problem in ``values``, located in the files."""
+def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Problem]:
+    """Every cross-field problem in ``values``, located in the files.
+
+    ``gate=False`` sets the Inferentia gate aside (and only it): ``inferentia check`` must load the
+    Neuron pools that the gate would refuse.
+    """
     problems: list[Problem] = []
 
     def add(path: tuple[str | int, ...], message: str) -> None:
@@ -53,14 +57,14 @@ def check(values: Values, layered: Layered) -> list[Problem]:
 
     _check_cluster_autoscaler(values, add)
     _check_operator_groups(values, add)
-    _check_inferentia_gate(values, add)
+    _check_neuron_pools(values, add, gate=gate)
     return problems
 
 
 GATE_HINT = "run `cluster-capacity inferentia check --env ENV --write` against the cluster to open the gate"
 
 
-def _check_inferentia_gate(values: Values, add: Any) -> None:
+def _check_neuron_pools(values: Values, add: Any, *, gate: bool) -> None:
     """Neuron pools and the Neuron stack render only once a feasibility check has passed and is recorded."""
     inf = values.inferentia
     neuron_pools = [
@@ -69,7 +73,7 @@ def _check_inferentia_gate(values: Values, add: Any) -> None:
         if values.enabled and p.enabled and p.accelerator == "neuron"
     ]
     for i, pool in neuron_pools:
-        if not inf.enabled:
+        if gate and not inf.enabled:
             add(
                 ("machineSets", i, "providerSpec", "instanceType"),
                 f"{pool.instance_type} is a Neuron (Inferentia/Trainium) type, which is gated: set "
@@ -81,7 +85,7 @@ def _check_inferentia_gate(values: Values, add: Any) -> None:
                 "must be >= 1 for a Neuron pool: the cluster autoscaler cannot scale it up from zero "
                 "(there is no capacity annotation for Neuron devices)",
             )
-    if inf.enabled and values.enabled:
+    if gate and inf.enabled and values.enabled:
         if inf.feasibility is None:
             add(
                 ("inferentia", "enabled"),

@@ -38,6 +38,7 @@ DEFAULT_IMAGES: dict[Accelerator, str] = {
 }
 #: The extended resource a pod asks for to get one accelerator.
 RESOURCES: dict[Accelerator, str] = {"nvidia": "nvidia.com/gpu", "neuron": "aws.amazon.com/neuron"}
+NEURON_SCHEDULER = "neuron-scheduler"
 COMMANDS: dict[Accelerator, list[str]] = {"nvidia": ["nvidia-smi"], "neuron": ["neuron-ls"]}
 #: Label on every smoke pod, so a leftover one is easy to find: ``oc get pods -l cluster-capacity/smoke``.
 SMOKE_LABEL = "cluster-capacity/smoke"
@@ -186,6 +187,27 @@ def build_pod(
         "runAsNonRoot": True,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+    spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": 5,
+        "nodeSelector": target.node_selector(live_node_labels),
+        "tolerations": tolerations,
+        # No runAsUser: restricted-v2 assigns one from the namespace's range and rejects others.
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [
+            {
+                "name": "smoke",
+                "image": image or DEFAULT_IMAGES[target.accelerator],
+                "command": COMMANDS[target.accelerator],
+                "resources": {"limits": {target.resource: "1"}, "requests": {target.resource: "1"}},
+                "securityContext": container_security,
+            }
+        ],
+    }
+    if target.accelerator == "neuron":
+        # Neuron devices are placed by the operator's scheduler extension, not the default scheduler
+        spec["schedulerName"] = NEURON_SCHEDULER
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -198,22 +220,5 @@ def build_pod(
                 SMOKE_LABEL: "true",
             },
         },
-        "spec": {
-            "restartPolicy": "Never",
-            "automountServiceAccountToken": False,
-            "terminationGracePeriodSeconds": 5,
-            "nodeSelector": target.node_selector(live_node_labels),
-            "tolerations": tolerations,
-            # No runAsUser: restricted-v2 assigns one from the namespace's range and rejects others.
-            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [
-                {
-                    "name": "smoke",
-                    "image": image or DEFAULT_IMAGES[target.accelerator],
-                    "command": COMMANDS[target.accelerator],
-                    "resources": {"limits": {target.resource: "1"}, "requests": {target.resource: "1"}},
-                    "securityContext": container_security,
-                }
-            ],
-        },
+        "spec": spec,
     }
