@@ -20,6 +20,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def validate_prod(capsys: pytest.CaptureFixture[str], crds: Path, *extra: str) -> tuple[int, str, str]:
+    """``validate`` of the example's prod env against the real CRDs, with extra flags."""
+    return run(capsys, "validate", "--project", str(EXAMPLES), "--env", "prod", "--crds", str(crds), *extra)
+
+
 def snapshot_file(tmp_path: Path, offered: frozenset[str] = US_WEST_2) -> Path:
     info = InstanceTypeInfo("g5.xlarge", 4, 16384, ("x86_64",), "nvidia", "A10G", 1, 1.0, 22888)
     snap = Snapshot("us-west-2", {"g5.xlarge": info}, {"g5.xlarge": offered})
@@ -35,15 +40,9 @@ def test_example_is_clean(capsys: pytest.CaptureFixture[str], crds_dir: Path) ->
 
 
 def test_schema_and_policy_findings(capsys: pytest.CaptureFixture[str], crds_dir: Path) -> None:
-    code, out, _ = run(
+    code, out, _ = validate_prod(
         capsys,
-        "validate",
-        "--project",
-        str(EXAMPLES),
-        "--env",
-        "prod",
-        "--crds",
-        str(crds_dir),
+        crds_dir,
         "--set",
         "autoscaling.clusterAutoscaler.spec.scaleDown.uneededTime=5m",
     )
@@ -66,39 +65,22 @@ def test_quota_from_snapshot_and_what_if(
     capsys: pytest.CaptureFixture[str], crds_dir: Path, tmp_path: Path
 ) -> None:
     snap = snapshot_file(tmp_path)
-    base = [
-        "validate",
-        "--project",
-        str(EXAMPLES),
-        "--env",
-        "prod",
-        "--crds",
-        str(crds_dir),
-        "--quota-file",
-        str(snap),
-    ]
     # prod: g5.xlarge Spot, maxReplicas 2 -> needs 8 G and VT Spot vCPUs
-    code, out, _ = run(capsys, *base, "--quota", "g:spot=4")
+    code, out, _ = validate_prod(capsys, crds_dir, "--quota-file", str(snap), "--quota", "g:spot=4")
     assert code == 1
     (line,) = out.splitlines()
     assert line.startswith(
         "MachineSet openshift-machine-api/prod-nkqd9-gpu-g5-xlarge-us-west-2a: spec.replicas: "
     )
     assert "L-3819A6DF" in line and "8" in line
-    assert run(capsys, *base, "--quota", "g:spot=8")[0] == 0
+    assert validate_prod(capsys, crds_dir, "--quota-file", str(snap), "--quota", "g:spot=8")[0] == 0
 
 
 def test_quota_zone_not_offered(capsys: pytest.CaptureFixture[str], crds_dir: Path, tmp_path: Path) -> None:
     snap = snapshot_file(tmp_path, offered=frozenset({"us-west-2b"}))
-    code, out, _ = run(
+    code, out, _ = validate_prod(
         capsys,
-        "validate",
-        "--project",
-        str(EXAMPLES),
-        "--env",
-        "prod",
-        "--crds",
-        str(crds_dir),
+        crds_dir,
         "--quota-file",
         str(snap),
         "--quota",
@@ -108,15 +90,9 @@ def test_quota_zone_not_offered(capsys: pytest.CaptureFixture[str], crds_dir: Pa
 
 
 def test_quota_without_catalog_is_invalid_input(capsys: pytest.CaptureFixture[str], crds_dir: Path) -> None:
-    code, _, err = run(
+    code, _, err = validate_prod(
         capsys,
-        "validate",
-        "--project",
-        str(EXAMPLES),
-        "--env",
-        "prod",
-        "--crds",
-        str(crds_dir),
+        crds_dir,
         "--quota",
         "g:spot=4",
     )
