@@ -16,5 +16,9 @@ MACHINE_TYPE = "machine.openshift.io/cluster-api-machine-type"
 MACHINESET = "machine.openshift.io/cluster-api-machineset"
 INTERRUPTIBLE = "machine.openshift.io/interruptible-instance"
 
+#: Extended resources the device plugins expose, and the taint keys of their pools.
+GPU_RESOURCE = "nvidia.com/gpu"
+NEURON_RESOURCE = "aws.amazon.com/neuron"
+
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from cluster_capacity import instances
+from cluster_capacity.labels import NEURON_RESOURCE
 
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 Approval = Literal["Automatic", "Manual"]
 
 _WORKER_ROLE_LABEL = "node-role.kubernetes.io/worker"
-NEURON_RESOURCE = "aws.amazon.com/neuron"
 
 
 class _Model(BaseModel):

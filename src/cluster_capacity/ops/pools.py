@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cluster_capacity import instances
+from cluster_capacity import instances, labels
 from cluster_capacity.errors import ClusterError, ConfigError
 from cluster_capacity.valuesedit import YamlDocument
 
@@ -211,13 +211,13 @@ def _accelerator_settings(instance_type: str) -> Obj:
                 "node-role.kubernetes.io/gpu": "",
                 "cluster-api/accelerator": label,
             },
-            "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}],
+            "taints": [{"key": labels.GPU_RESOURCE, "value": "true", "effect": "NoSchedule"}],
         }
     if kind == "neuron":
         return {
             "machineRole": "neuron",
             "nodeLabels": {"node-role.kubernetes.io/worker": "", "node-role.kubernetes.io/neuron": ""},
-            "taints": [{"key": "aws.amazon.com/neuron", "value": "true", "effect": "NoSchedule"}],
+            "taints": [{"key": labels.NEURON_RESOURCE, "value": "true", "effect": "NoSchedule"}],
         }
     if kind == "amd":
         return {

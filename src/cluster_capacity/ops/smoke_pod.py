@@ -37,7 +37,7 @@ DEFAULT_IMAGES: dict[Accelerator, str] = {
     "neuron": "public.ecr.aws/neuron/pytorch-inference-neuronx:2.5.1-neuronx-py310-sdk2.21.0-ubuntu22.04",
 }
 #: The extended resource a pod asks for to get one accelerator.
-RESOURCES: dict[Accelerator, str] = {"nvidia": "nvidia.com/gpu", "neuron": "aws.amazon.com/neuron"}
+RESOURCES: dict[Accelerator, str] = {"nvidia": labels.GPU_RESOURCE, "neuron": labels.NEURON_RESOURCE}
 NEURON_SCHEDULER = "neuron-scheduler"
 COMMANDS: dict[Accelerator, list[str]] = {"nvidia": ["nvidia-smi"], "neuron": ["neuron-ls"]}
 #: Label on every smoke pod, so a leftover one is easy to find: ``oc get pods -l cluster-capacity/smoke``.

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["PHASES", "PoolStatus", "StatusReport", "pool_status"]
 
 PHASES = ("Provisioning", "Provisioned", "Running", "Deleting", "Failed")
-GPU = "nvidia.com/gpu"
-NEURON = "aws.amazon.com/neuron"
+GPU = labels.GPU_RESOURCE
+NEURON = labels.NEURON_RESOURCE
 
 Obj = dict[str, Any]
 
