@@ -24,7 +24,7 @@ from tests.emulator import KubeEmulator  # noqa: E402
 from tests.ops.neuron_cluster import KERNEL, seed, write_project  # noqa: E402
 
 from cluster_capacity import kube  # noqa: E402
-from cluster_capacity.ops.inferentia import check, load_env_for_check  # noqa: E402
+from cluster_capacity.ops.inferentia.check import check, load_env_for_check  # noqa: E402
 
 
 def main() -> None:

@@ -22,14 +22,15 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 import boto3
 from moto import mock_aws
 
-from cluster_capacity.aws import Aws, info_from_api
-from cluster_capacity.plan import (
+from cluster_capacity.aws.client import Aws
+from cluster_capacity.aws.plan import (
     PoolDemand,
     RunningInstance,
     Snapshot,
     check_pools,
     make_plan,
 )
+from cluster_capacity.aws.snapshot import info_from_api
 
 
 def whole_catalog(region: str) -> Snapshot:

@@ -18,7 +18,7 @@ from pathlib import Path
 _REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(_REPO / "src"), str(_REPO)]
 
-from cluster_capacity.nvidia_smi import parse_nvidia_smi  # noqa: E402
+from cluster_capacity.ops.smoke.nvidia_smi import parse_nvidia_smi  # noqa: E402
 
 
 def fixtures() -> Path:
@@ -47,9 +47,9 @@ def bench_run() -> None:
     from tests.emulator import KubeEmulator, openshift, server
     from tests.smoke.conftest import MS, NS, POOL, FakeClock, Player, nvidia_smi_log
 
-    from cluster_capacity.ops._smoke_kube import connect
-    from cluster_capacity.ops.smoke import SmokeOptions, run_smoke
-    from cluster_capacity.ops.smoke_pod import SmokeTarget, Toleration
+    from cluster_capacity.ops.smoke.cluster import connect
+    from cluster_capacity.ops.smoke.pod import SmokeTarget, Toleration
+    from cluster_capacity.ops.smoke.run import SmokeOptions, run_smoke
 
     server._Handler.disable_nagle_algorithm = True  # type: ignore[attr-defined]
     emu = KubeEmulator().start()

@@ -27,7 +27,7 @@ from tests.emulator import KubeEmulator, openshift  # noqa: E402
 
 from cluster_capacity import kube  # noqa: E402
 from cluster_capacity.config import load_env  # noqa: E402
-from cluster_capacity.ops.status import pool_status  # noqa: E402
+from cluster_capacity.ops.pools.status import pool_status  # noqa: E402
 
 INFRA = "prod-nkqd9"
 

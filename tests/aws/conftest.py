@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from cluster_capacity.aws import Aws
+from cluster_capacity.aws.client import Aws
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ import pytest
 from botocore import exceptions as bx
 from botocore.stub import Stubber
 
-from cluster_capacity.aws import IAM_ACTIONS, Aws, fetch_snapshot, instance_type_info, offered_in
+from cluster_capacity.aws.client import IAM_ACTIONS, Aws
+from cluster_capacity.aws.fetch import fetch_snapshot, instance_type_info, offered_in
+from cluster_capacity.aws.plan import make_plan
 from cluster_capacity.errors import AwsError, ConfigError
-from cluster_capacity.plan import make_plan
 
 from .conftest import QuotaStub, quota_answer
 

@@ -147,9 +147,9 @@ def test_api_server_down(
     kube_emulator: KubeEmulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from cluster_capacity import kube
+    from cluster_capacity.kube import client
 
-    monkeypatch.setattr(kube.time, "sleep", lambda _: None)
+    monkeypatch.setattr(client.time, "sleep", lambda _: None)
     kube_emulator.fault(status=503, times=None)
     code, _, err = run(capsys, "discover", "--kubeconfig", str(kubeconfig))
     assert code == 1

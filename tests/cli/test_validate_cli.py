@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cluster_capacity.aws.snapshot import InstanceTypeInfo, Snapshot
 from cluster_capacity.cli import main
-from cluster_capacity.snapshot import InstanceTypeInfo, Snapshot
 from tests.conftest import EXAMPLES
 
 US_WEST_2 = frozenset({"us-west-2a", "us-west-2b", "us-west-2c"})

@@ -11,9 +11,9 @@ from cluster_capacity import kube
 from cluster_capacity.cli import main
 from cluster_capacity.config import load_env
 from cluster_capacity.ops.diff import diff_env
-from cluster_capacity.ops.discover import discover
-from cluster_capacity.ops.pools import PoolRequest, pool_from_cluster
-from cluster_capacity.ops.status import pool_status
+from cluster_capacity.ops.discovery.discover import discover
+from cluster_capacity.ops.pools.add import PoolRequest, pool_from_cluster
+from cluster_capacity.ops.pools.status import pool_status
 from tests.e2e.conftest import CONTEXT, ENV
 
 

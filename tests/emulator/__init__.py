@@ -7,8 +7,9 @@ from tests.emulator.fixtures import *   # in a test package's conftest.py: kube_
 from __future__ import annotations
 
 from . import openshift
+from .faults import USER, Fault, RecordedRequest
 from .resources import OPENSHIFT_RESOURCES, ResourceType
-from .server import TOKEN, USER, Fault, KubeEmulator, RecordedRequest
+from .server import TOKEN, KubeEmulator
 
 __all__ = [
     "OPENSHIFT_RESOURCES",

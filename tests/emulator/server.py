@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .discovery import discovery
+from .faults import Fault, HttpError, RecordedRequest, fault_status, status_body
 from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from .resources import OPENSHIFT_RESOURCES, ResourceType
 from .selectors import SelectorError, parse_field_selector, parse_label_selector
@@ -53,68 +55,7 @@ Obj = dict[str, Any]
 WriteHook = Callable[[str, ResourceType, Obj], None]
 
 TOKEN = "sha256~emulator-token"
-USER = "system:serviceaccount:openshift-gitops:cluster-capacity"
 CREATION_TIMESTAMP = "2026-11-02T09:14:07Z"
-
-_REASONS = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
-    405: "MethodNotAllowed",
-    409: "Conflict",
-    410: "Expired",
-    422: "Invalid",
-    429: "TooManyRequests",
-    500: "InternalError",
-    503: "ServiceUnavailable",
-    504: "Timeout",
-}
-
-
-@dataclass
-class Fault:
-    """A planned failure for requests that match; ``times=None`` means every matching request."""
-
-    method: str = "*"
-    path: str = "*"
-    verb: str | None = None
-    resource: str | None = None
-    status: int | None = None
-    times: int | None = 1
-    delay: float = 0.0
-    drop: bool = False
-    retry_after: int | None = None
-    message: str | None = None
-    hits: int = 0
-
-    def matches(self, request: RecordedRequest) -> bool:
-        if self.times is not None and self.hits >= self.times:
-            return False
-        if self.method not in ("*", request.method):
-            return False
-        if self.verb is not None and self.verb != request.verb:
-            return False
-        if self.resource is not None and self.resource not in (request.resource, request.resource_path):
-            return False
-        return self.path == request.path or fnmatch.fnmatchcase(request.path, self.path)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the server saw it (recorded before any fault is applied)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    verb: str  # Kubernetes verb: get, list, create, update, patch, delete, deletecollection, discovery
-    resource: str = ""  # plural, "" for discovery
-    group: str = ""
-    resource_path: str = ""  # plural or plural/subresource
-    namespace: str | None = None
-    name: str | None = None
-    content_type: str = ""
-    body: Any = None
 
 
 @dataclass
@@ -123,12 +64,6 @@ class _Route:
     namespace: str | None
     name: str | None
     sub: str | None
-
-
-class _HttpError(Exception):
-    def __init__(self, code: int, message: str, details: Obj | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.details = code, message, details or {}
 
 
 @dataclass
@@ -424,7 +359,7 @@ class KubeEmulator:
         verb = "discovery"
         try:
             route = self._route(path)
-        except _HttpError:
+        except HttpError:
             route = None
         if route is not None:
             verb = {
@@ -454,7 +389,7 @@ class KubeEmulator:
         return request, route
 
     def _route(self, path: str) -> _Route | None:
-        """Resolve a resource path; None for discovery paths; _HttpError 404 for unknown ones."""
+        """Resolve a resource path; None for discovery paths; HttpError 404 for unknown ones."""
         segs = [s for s in path.split("/") if s]
         if segs[:2] == ["api", "v1"] and len(segs) > 2:
             group, version, rest = "", "v1", segs[2:]
@@ -472,13 +407,13 @@ class KubeEmulator:
             namespace, rest = rest[1], rest[2:]
         rtype = self._types.get((group, version, rest[0]))
         if rtype is None or len(rest) > 3 or (namespace is not None and not rtype.namespaced):
-            raise _HttpError(404, "the server could not find the requested resource")
+            raise HttpError(404, "the server could not find the requested resource")
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
         if sub is not None and sub not in rtype.subresources:
-            raise _HttpError(404, "the server could not find the requested resource")
+            raise HttpError(404, "the server could not find the requested resource")
         if rtype.namespaced and name is not None and namespace is None:
-            raise _HttpError(404, "the server could not find the requested resource")
+            raise HttpError(404, "the server could not find the requested resource")
         return _Route(rtype, namespace, name, sub)
 
     def _matching_fault(self, request: RecordedRequest) -> Fault | None:
@@ -488,48 +423,6 @@ class KubeEmulator:
                     planned.hits += 1
                     return planned
         return None
-
-    def _fault_status(self, planned: Fault, request: RecordedRequest) -> _HttpError:
-        code = planned.status or 500
-        details: Obj = {}
-        if request.resource:
-            details = {"group": request.group, "kind": request.resource}
-            if request.name:
-                details["name"] = request.name
-        if planned.message:
-            message = planned.message
-        elif code == 403 and request.resource:
-            group = details["group"]
-            scope = f'in the namespace "{request.namespace}"' if request.namespace else "at the cluster scope"
-            qualified = f"{request.resource}.{group}" if group else request.resource
-            target = f'{qualified} "{request.name}"' if request.name else qualified
-            message = (
-                f'{target} is forbidden: User "{USER}" cannot {request.verb} resource '
-                f'"{request.resource_path}" in API group "{group}" {scope}'
-            )
-        elif code == 401:
-            message = "Unauthorized"
-        elif code == 404 and request.resource:
-            message = f'{request.resource} "{request.name or ""}" not found'
-        elif code == 409:
-            message = (
-                f'Operation cannot be fulfilled on {request.resource} "{request.name or ""}": the object '
-                "has been modified; please apply your changes to the latest version and try again"
-            )
-        elif code == 429:
-            message = "Too many requests, please try again later."
-            if planned.retry_after is not None:
-                details["retryAfterSeconds"] = planned.retry_after
-        elif code == 503:
-            message = "the server is currently unable to handle the request"
-        elif code == 504:
-            message = (
-                "the server was unable to return a response in the time allotted, "
-                "but may still be processing the request"
-            )
-        else:
-            message = "Internal error occurred: etcdserver: request timed out"
-        return _HttpError(code, message, details)
 
     def handle(self, handler: _Handler, method: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
@@ -551,17 +444,17 @@ class KubeEmulator:
                     handler.connection.shutdown(socket.SHUT_RDWR)
                 return
             if planned.status is not None:
-                error = self._fault_status(planned, request)
+                error = fault_status(planned, request)
                 headers = {"Retry-After": str(planned.retry_after)} if planned.retry_after is not None else {}
-                handler.send_json(error.code, _status_body(error), headers)
+                handler.send_json(error.code, status_body(error), headers)
                 return
         if self.token and handler.headers.get("Authorization") != f"Bearer {self.token}":
-            handler.send_json(401, _status_body(_HttpError(401, "Unauthorized")))
+            handler.send_json(401, status_body(HttpError(401, "Unauthorized")))
             return
         try:
             code, payload, content_type = self._serve(method, request, body)
-        except _HttpError as exc:
-            handler.send_json(exc.code, _status_body(exc))
+        except HttpError as exc:
+            handler.send_json(exc.code, status_body(exc))
             return
         if content_type == "application/json":
             handler.send_json(code, payload)
@@ -572,8 +465,8 @@ class KubeEmulator:
         route = self._route(request.path)
         if route is None:
             if method != "GET":
-                raise _HttpError(405, f"method {method} not allowed on {request.path}")
-            return 200, self._discovery(request.path), "application/json"
+                raise HttpError(405, f"method {method} not allowed on {request.path}")
+            return 200, discovery(self._types, request.path, self.git_version), "application/json"
         with self._lock:
             return self._serve_resource(method, request, route, body)
 
@@ -583,15 +476,15 @@ class KubeEmulator:
         rtype, ns, name, sub = route.rtype, route.namespace, route.name, route.sub
         verb = request.verb
         if verb not in rtype.verbs and verb not in ("deletecollection",):
-            raise _HttpError(405, "the server does not allow this method on the requested resource")
+            raise HttpError(405, "the server does not allow this method on the requested resource")
         bucket = self._bucket(rtype)
         key = (ns or "", name or "")
         qualified = f"{rtype.plural}.{rtype.group}" if rtype.group else rtype.plural
-        not_found = _HttpError(
+        not_found = HttpError(
             404, f'{qualified} "{name}" not found', {"name": name, "group": rtype.group, "kind": rtype.plural}
         )
         if verb == "watch":
-            raise _HttpError(400, "watch is not supported by the test emulator; poll with list")
+            raise HttpError(400, "watch is not supported by the test emulator; poll with list")
         if verb in ("list", "deletecollection"):
             items = self._select(rtype, ns, request.query)
             if verb == "deletecollection":
@@ -620,7 +513,7 @@ class KubeEmulator:
             new_scale = self._apply(scale, body, request) if verb == "patch" else body
             replicas = ((new_scale or {}).get("spec") or {}).get("replicas")
             if not isinstance(replicas, int) or replicas < 0:
-                raise _HttpError(422, f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value')
+                raise HttpError(422, f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value')
             new = copy.deepcopy(current)
             _set_path(new, rtype.scale_paths[0], replicas)
             stored = self._stamp(rtype, new, old=current)
@@ -630,10 +523,10 @@ class KubeEmulator:
         if verb == "update":
             new = copy.deepcopy(body) if isinstance(body, dict) else None
             if new is None:
-                raise _HttpError(400, "the body of the request was in an unknown format")
+                raise HttpError(400, "the body of the request was in an unknown format")
             wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
             if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
-                raise _HttpError(
+                raise HttpError(
                     409,
                     f'Operation cannot be fulfilled on {qualified} "{name}": the object has been '
                     "modified; please apply your changes to the latest version and try again",
@@ -669,11 +562,11 @@ class KubeEmulator:
                 return merge_patch(current, body)  # type: ignore[no-any-return]
             if content_type == "application/strategic-merge-patch+json":
                 if request.resource not in {t.plural for t in self._types.values() if not t.group}:
-                    raise _HttpError(415, "strategic merge patch is not supported for custom resources")
+                    raise HttpError(415, "strategic merge patch is not supported for custom resources")
                 return strategic_merge_patch(current, body)  # type: ignore[no-any-return]
         except PatchError as exc:
-            raise _HttpError(422, str(exc)) from exc
-        raise _HttpError(
+            raise HttpError(422, str(exc)) from exc
+        raise HttpError(
             415,
             f"the body of the request was in an unknown format - accepted media types include: "
             f"application/json-patch+json, application/merge-patch+json, "
@@ -682,23 +575,23 @@ class KubeEmulator:
 
     def _create(self, rtype: ResourceType, ns: str | None, body: Any) -> Obj:
         if not isinstance(body, dict):
-            raise _HttpError(400, "the body of the request was in an unknown format")
+            raise HttpError(400, "the body of the request was in an unknown format")
         obj = copy.deepcopy(body)
         meta = obj.setdefault("metadata", {})
         if rtype.namespaced:
             if meta.get("namespace") and meta["namespace"] != ns:
-                raise _HttpError(
+                raise HttpError(
                     400,
                     "the namespace of the provided object does not match the namespace sent on the request",
                 )
             meta["namespace"] = ns
         if not meta.get("name"):
             if not meta.get("generateName"):
-                raise _HttpError(422, f"{rtype.kind}.{rtype.group} is invalid: metadata.name: Required value")
+                raise HttpError(422, f"{rtype.kind}.{rtype.group} is invalid: metadata.name: Required value")
             meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
         qualified = f"{rtype.plural}.{rtype.group}" if rtype.group else rtype.plural
         if self._find(rtype, obj) is not None:
-            raise _HttpError(
+            raise HttpError(
                 409,
                 f'{qualified} "{meta["name"]}" already exists',
                 {"name": meta["name"], "group": rtype.group, "kind": rtype.plural},
@@ -717,7 +610,7 @@ class KubeEmulator:
             labels = parse_label_selector(query.get("labelSelector", ""))
             fields = parse_field_selector(query.get("fieldSelector", ""), rtype.plural)
         except SelectorError as exc:
-            raise _HttpError(400, str(exc)) from exc
+            raise HttpError(400, str(exc)) from exc
         return [
             obj
             for (obj_ns, _), obj in sorted(self._bucket(rtype).items())
@@ -730,7 +623,7 @@ class KubeEmulator:
             try:
                 start = int(base64.urlsafe_b64decode(query["continue"].encode()).decode())
             except ValueError as exc:
-                raise _HttpError(410, "The provided continue parameter is too old", {}) from exc
+                raise HttpError(410, "The provided continue parameter is too old", {}) from exc
         limit = int(query.get("limit") or 0)
         page = items[start : start + limit] if limit else items[start:]
         meta: Obj = {"resourceVersion": str(self._rv)}
@@ -770,7 +663,7 @@ class KubeEmulator:
             phase = (pod.get("status") or {}).get("phase", "Pending")
             if phase == "Pending":
                 first = ((pod.get("spec") or {}).get("containers") or [{}])[0].get("name", "")
-                raise _HttpError(
+                raise HttpError(
                     400,
                     f'container "{container or first}" in pod "{name}" is waiting to start: '
                     "ContainerCreating",
@@ -784,103 +677,6 @@ class KubeEmulator:
     def _fire(self, verb: str, rtype: ResourceType, obj: Obj) -> None:
         for hook in list(self._hooks):
             hook(verb, rtype, copy.deepcopy(obj))
-
-    # -- discovery ------------------------------------------------------------------------------------
-
-    def _groups(self) -> dict[str, list[str]]:
-        groups: dict[str, list[str]] = {}
-        for group, version, _ in self._types:
-            if group and version not in groups.setdefault(group, []):
-                groups[group].append(version)
-        return groups
-
-    def _discovery(self, path: str) -> Obj:
-        segs = [s for s in path.split("/") if s]
-        groups = self._groups()
-        if not segs:
-            return {
-                "paths": ["/api", "/api/v1", "/apis", "/version"] + [f"/apis/{g}" for g in sorted(groups)]
-            }
-        if segs == ["version"]:
-            return {
-                "major": "1",
-                "minor": self.git_version.split(".")[1],
-                "gitVersion": self.git_version,
-                "platform": "linux/amd64",
-            }
-        if segs == ["api"]:
-            return {
-                "kind": "APIVersions",
-                "versions": ["v1"],
-                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "10.0.0.1:6443"}],
-            }
-        if segs == ["api", "v1"]:
-            return self._resource_list("", "v1")
-        if segs == ["apis"]:
-            return {
-                "kind": "APIGroupList",
-                "apiVersion": "v1",
-                "groups": [self._group_body(g, v) for g, v in sorted(groups.items())],
-            }
-        if len(segs) == 2 and segs[0] == "apis" and segs[1] in groups:
-            return {"kind": "APIGroup", "apiVersion": "v1", **self._group_body(segs[1], groups[segs[1]])}
-        if len(segs) == 3 and segs[0] == "apis" and segs[2] in groups.get(segs[1], []):
-            return self._resource_list(segs[1], segs[2])
-        raise _HttpError(404, "the server could not find the requested resource")
-
-    @staticmethod
-    def _group_body(group: str, versions: list[str]) -> Obj:
-        listed = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
-        return {"name": group, "versions": listed, "preferredVersion": listed[0]}
-
-    def _resource_list(self, group: str, version: str) -> Obj:
-        resources: list[Obj] = []
-        for (g, v, _), t in sorted(self._types.items()):
-            if (g, v) != (group, version):
-                continue
-            resources.append(
-                {
-                    "name": t.plural,
-                    "singularName": t.singular,
-                    "namespaced": t.namespaced,
-                    "kind": t.kind,
-                    "verbs": list(t.verbs),
-                    "shortNames": list(t.short_names),
-                }
-            )
-            for sub in t.subresources:
-                sub_kind = {"scale": "Scale", "log": "Pod"}.get(sub, t.kind)
-                verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
-                resources.append(
-                    {
-                        "name": f"{t.plural}/{sub}",
-                        "singularName": "",
-                        "namespaced": t.namespaced,
-                        "kind": sub_kind,
-                        "verbs": verbs,
-                    }
-                )
-        return {
-            "kind": "APIResourceList",
-            "apiVersion": "v1",
-            "groupVersion": f"{group}/{version}" if group else version,
-            "resources": resources,
-        }
-
-
-def _status_body(error: _HttpError) -> Obj:
-    body: Obj = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": error.message,
-        "reason": _REASONS.get(error.code, "Unknown"),
-        "code": error.code,
-    }
-    if error.details:
-        body["details"] = error.details
-    return body
 
 
 def _get_path(obj: Obj, dotted: str) -> Any:

@@ -7,7 +7,8 @@ import pytest
 from cluster_capacity import kube
 from cluster_capacity.config import EnvConfig
 from cluster_capacity.errors import ClusterError
-from cluster_capacity.ops.discover import compare, discover, require_aws
+from cluster_capacity.ops.discovery.compare import compare
+from cluster_capacity.ops.discovery.discover import discover, require_aws
 from tests.emulator import KubeEmulator, openshift
 from tests.emulator.openshift import SeededCluster
 

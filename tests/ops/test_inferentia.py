@@ -11,9 +11,10 @@ import boto3
 import pytest
 
 from cluster_capacity import kube
+from cluster_capacity.aws.snapshot import InstanceTypeInfo, Snapshot
 from cluster_capacity.config import EnvConfig, load_env
 from cluster_capacity.errors import ConfigError
-from cluster_capacity.ops.inferentia import (
+from cluster_capacity.ops.inferentia.check import (
     CheckReport,
     Gate,
     Row,
@@ -22,7 +23,6 @@ from cluster_capacity.ops.inferentia import (
     load_env_for_check,
     record,
 )
-from cluster_capacity.snapshot import InstanceTypeInfo, Snapshot
 
 # AWS fixtures live with the AWS tests; importing them makes them usable here by name.
 from tests.aws.conftest import (

@@ -10,8 +10,8 @@ import yaml
 from cluster_capacity import kube
 from cluster_capacity.config import load_env
 from cluster_capacity.errors import ConfigError
-from cluster_capacity.ops.discover import ClusterFacts, discover
-from cluster_capacity.ops.init import git_remote_url, plan_init
+from cluster_capacity.ops.discovery.discover import ClusterFacts, discover
+from cluster_capacity.ops.discovery.init import git_remote_url, plan_init
 from tests.emulator import KubeEmulator, openshift
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cluster_capacity.ops.machines import advise, classify, machine_problem
+from cluster_capacity.ops.pools.machines import advise, classify, machine_problem
 from tests.emulator import openshift
 
 

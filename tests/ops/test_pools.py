@@ -11,7 +11,7 @@ import yaml
 from cluster_capacity import kube
 from cluster_capacity.config import load_env
 from cluster_capacity.errors import ClusterError, ConfigError
-from cluster_capacity.ops.pools import (
+from cluster_capacity.ops.pools.add import (
     PoolRequest,
     build_pool,
     default_name,

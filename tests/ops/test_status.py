@@ -9,7 +9,7 @@ import pytest
 
 from cluster_capacity import kube
 from cluster_capacity.config import EnvConfig, load_env
-from cluster_capacity.ops.status import pool_status
+from cluster_capacity.ops.pools.status import pool_status
 from tests.emulator import KubeEmulator, openshift
 from tests.emulator.openshift import MACHINE_API_NS, SeededCluster
 

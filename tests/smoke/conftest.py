@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from cluster_capacity.ops._smoke_kube import KubeSmokeCluster, connect
-from cluster_capacity.ops.smoke import SmokeOptions
-from cluster_capacity.ops.smoke_pod import SMOKE_LABEL, SmokeTarget, Toleration
+from cluster_capacity.ops.smoke.cluster import KubeSmokeCluster, connect
+from cluster_capacity.ops.smoke.pod import SMOKE_LABEL, SmokeTarget, Toleration
+from cluster_capacity.ops.smoke.run import SmokeOptions
 from tests.emulator import KubeEmulator, openshift
 from tests.emulator.fixtures import *  # noqa: F403
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from cluster_capacity import nvidia_smi
-from cluster_capacity.ops import smoke, smoke_pod, smoke_report
+from cluster_capacity.ops.smoke import nvidia_smi
+from cluster_capacity.ops.smoke import pod as smoke_pod
+from cluster_capacity.ops.smoke import report as smoke_report
+from cluster_capacity.ops.smoke import run as smoke
 
 
 def test_exported_members() -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cluster_capacity.ops._smoke_kube import KubeSmokeCluster
-from cluster_capacity.ops.smoke import SmokeOptions, run_smoke
-from cluster_capacity.ops.smoke_pod import SmokeTarget
-from cluster_capacity.ops.smoke_report import format_summary, write_report
+from cluster_capacity.ops.smoke.cluster import KubeSmokeCluster
+from cluster_capacity.ops.smoke.pod import SmokeTarget
+from cluster_capacity.ops.smoke.report import format_summary, write_report
+from cluster_capacity.ops.smoke.run import SmokeOptions, run_smoke
 from tests.emulator import KubeEmulator, openshift
 
 from .conftest import MS, NS, FakeClock, Player

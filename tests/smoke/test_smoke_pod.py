@@ -10,7 +10,7 @@ import yaml
 
 from cluster_capacity.config import load_env
 from cluster_capacity.errors import ConfigError
-from cluster_capacity.ops.smoke_pod import DEFAULT_IMAGES, build_pod, target_from_env
+from cluster_capacity.ops.smoke.pod import DEFAULT_IMAGES, build_pod, target_from_env
 from cluster_capacity.validate.core import validate_core
 from tests.conftest import EXAMPLES
 

@@ -45,7 +45,7 @@ def add_pool_cmd(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Add a pool (replicas 0) to values-<env>.yaml from a worker MachineSet's providerSpec."""
-    from cluster_capacity.ops.pools import PoolRequest, parse_autoscale, plan_add_pool, pool_from_cluster
+    from cluster_capacity.ops.pools.add import PoolRequest, parse_autoscale, plan_add_pool, pool_from_cluster
 
     request = PoolRequest(
         instance_type=instance_type,
@@ -57,7 +57,7 @@ def add_pool_cmd(
     )
     offered = None
     if check_offering:
-        from cluster_capacity.aws import offered_in
+        from cluster_capacity.aws.fetch import offered_in
 
         def offered(instance: str, where: str) -> bool:
             return offered_in(instance, where, profile=profile)

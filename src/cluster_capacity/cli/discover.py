@@ -29,7 +29,8 @@ def discover_cmd(
     output: OutputOpt = "table",
 ) -> None:
     """Show the cluster's infraID, region, version, MachineSets, operators and Argo CD Application."""
-    from cluster_capacity.ops.discover import compare, discover
+    from cluster_capacity.ops.discovery.compare import compare
+    from cluster_capacity.ops.discovery.discover import discover
 
     fmt = check_format(output)
     cfg = None
@@ -55,7 +56,7 @@ def discover_cmd(
 
 
 def _print(facts: object, env: str | None) -> None:
-    from cluster_capacity.ops.discover import ClusterFacts
+    from cluster_capacity.ops.discovery.discover import ClusterFacts
 
     assert isinstance(facts, ClusterFacts)
     out = console()

@@ -21,7 +21,7 @@ from cluster_capacity.cli._cluster import (
 from cluster_capacity.errors import EXIT_FAILED, EXIT_OK, ConfigError
 
 if TYPE_CHECKING:
-    from cluster_capacity.ops.inferentia import CheckReport
+    from cluster_capacity.ops.inferentia.check import CheckReport
 
 app = typer.Typer(
     name="inferentia",
@@ -65,8 +65,8 @@ def check_cmd(
     output: OutputOpt = "table",
 ) -> None:
     """Check that the AWS Neuron stack can run on the cluster; exit 1 when a row fails."""
-    from cluster_capacity import plan as planning
-    from cluster_capacity.ops import inferentia
+    from cluster_capacity.aws import plan as planning
+    from cluster_capacity.ops.inferentia import check as inferentia
 
     fmt = check_format(output)
     if dry_run and not write:

@@ -31,8 +31,8 @@ def init_cmd(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Write values-<env>.yaml with the cluster's infraID; on existing files fix only what is wrong."""
-    from cluster_capacity.ops.discover import discover, require_aws
-    from cluster_capacity.ops.init import plan_init
+    from cluster_capacity.ops.discovery.discover import discover, require_aws
+    from cluster_capacity.ops.discovery.init import plan_init
 
     with connect(kubeconfig, context) as kube:
         facts = discover(kube)

@@ -55,7 +55,7 @@ def smoke_cmd(
 ) -> None:
     """Scale a pool to one node, run nvidia-smi on it, report, and clean up: the "Hello GPU" test."""
     from cluster_capacity.config import load_env
-    from cluster_capacity.ops.smoke_pod import build_pod, target_from_env
+    from cluster_capacity.ops.smoke.pod import build_pod, target_from_env
 
     seconds = parse_duration(timeout, "--timeout")
     interval = parse_duration(poll, "--poll")
@@ -72,9 +72,9 @@ def smoke_cmd(
         sys.stdout.write(output.to_stream([build_pod(target, image=image, namespace=namespace)]))
         return
 
-    from cluster_capacity.ops._smoke_kube import connect
-    from cluster_capacity.ops.smoke import SmokeOptions, run_smoke
-    from cluster_capacity.ops.smoke_report import format_summary, write_report
+    from cluster_capacity.ops.smoke.cluster import connect
+    from cluster_capacity.ops.smoke.report import format_summary, write_report
+    from cluster_capacity.ops.smoke.run import SmokeOptions, run_smoke
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

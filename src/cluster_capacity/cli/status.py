@@ -29,7 +29,7 @@ def status_cmd(
 ) -> None:
     """Pool status; exit 0 when every enabled pool is healthy, 1 otherwise."""
     from cluster_capacity.config import load_env
-    from cluster_capacity.ops.status import pool_status
+    from cluster_capacity.ops.pools.status import pool_status
 
     fmt = check_format(output)
     cfg = load_env(project, env)
@@ -48,7 +48,7 @@ def status_cmd(
 
 
 def _print(report: object) -> None:
-    from cluster_capacity.ops.status import StatusReport
+    from cluster_capacity.ops.pools.status import StatusReport
 
     assert isinstance(report, StatusReport)
     out = console()

@@ -77,7 +77,7 @@ def _quota_snapshot(quota_file: Path | None, quotas: list[str]) -> Any:
                 "`cluster-capacity plan --save-snapshot FILE` (or use `cluster-capacity plan --check`)"
             )
         return None
-    from cluster_capacity.snapshot import load_snapshot, parse_quota_override
+    from cluster_capacity.aws.snapshot import load_snapshot, parse_quota_override
 
     overrides = dict(parse_quota_override(q) for q in quotas)
     return load_snapshot(quota_file).with_quotas(overrides)
@@ -85,7 +85,7 @@ def _quota_snapshot(quota_file: Path | None, quotas: list[str]) -> Any:
 
 def quota_findings(values: Any, snapshot: Any) -> list[Finding]:
     """One finding per pool that can never reach its maximum under the snapshot's quotas and offerings."""
-    from cluster_capacity.plan import check_pools, pool_demands
+    from cluster_capacity.aws.plan import check_pools, pool_demands
 
     pools = {p.name_suffix: p for p in values.enabled_pools}
     out = []

@@ -19,7 +19,7 @@ from cluster_capacity.render._meta import (
     deep_merge,
     metadata,
 )
-from cluster_capacity.render.nvidia import namespace, operator_group, subscription
+from cluster_capacity.render.olm import namespace, operator_group, subscription
 
 NEURON_LABEL = "feature.node.kubernetes.io/aws-neuron"
 #: PCI vendor of AWS Annapurna Labs, and the Neuron device ids the operator's own rule matches.

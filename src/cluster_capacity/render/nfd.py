@@ -6,7 +6,7 @@ from typing import Any
 
 from cluster_capacity.config import Values
 from cluster_capacity.render._meta import WAVE_NFD, Manifest, deep_merge, metadata
-from cluster_capacity.render.nvidia import namespace, operator_group, subscription
+from cluster_capacity.render.olm import namespace, operator_group, subscription
 
 
 def default_nfd_spec() -> dict[str, Any]:

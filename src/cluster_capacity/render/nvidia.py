@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from cluster_capacity.config import Values
-from cluster_capacity.config.models import OperatorGroupConfig, SubscriptionConfig
 from cluster_capacity.render._meta import (
     WAVE_OPERANDS,
-    WAVE_OPERATORS,
     Manifest,
     deep_merge,
     metadata,
 )
+from cluster_capacity.render.olm import namespace, operator_group, subscription
 
 
 def default_cluster_policy_spec() -> dict[str, Any]:
@@ -74,43 +73,6 @@ def gpu_tolerations(values: Values) -> list[dict[str, str]]:
         for taint in pool.taints:
             seen[(taint.key, taint.effect)] = {"key": taint.key, "operator": "Exists", "effect": taint.effect}
     return [seen[k] for k in sorted(seen)]
-
-
-def namespace(name: str, env: str | None, *, monitoring: bool = True) -> Manifest:
-    extra = {"openshift.io/cluster-monitoring": "true"} if monitoring else {}
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": metadata(name, env=env, wave=WAVE_OPERATORS, extra_labels=extra),
-    }
-
-
-def operator_group(cfg: OperatorGroupConfig, ns: str, env: str | None) -> Manifest:
-    return {
-        "apiVersion": "operators.coreos.com/v1",
-        "kind": "OperatorGroup",
-        "metadata": metadata(cfg.name, ns, env=env, wave=WAVE_OPERATORS),
-        # no target namespaces = AllNamespaces mode, the only one some operators (KMM, Neuron) support
-        "spec": {"targetNamespaces": list(cfg.target_namespaces)} if cfg.target_namespaces else {},
-    }
-
-
-def subscription(cfg: SubscriptionConfig, ns: str, env: str | None) -> Manifest:
-    spec: dict[str, Any] = {
-        "channel": cfg.channel,
-        "installPlanApproval": cfg.approval,
-        "name": cfg.name,
-        "source": cfg.source,
-        "sourceNamespace": cfg.source_namespace,
-    }
-    if cfg.starting_csv:
-        spec["startingCSV"] = cfg.starting_csv
-    return {
-        "apiVersion": "operators.coreos.com/v1alpha1",
-        "kind": "Subscription",
-        "metadata": metadata(cfg.name, ns, env=env, wave=WAVE_OPERATORS),
-        "spec": spec,
-    }
 
 
 def render_nvidia(values: Values, env: str | None = None) -> list[Manifest]:

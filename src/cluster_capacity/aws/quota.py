@@ -1,0 +1,161 @@
+"""Whether an env's pools can ever reach their maximums: each pool's demand against the vCPU quotas.
+
+Pure logic over a `Snapshot`, like `plan`; `validate --quota-file`, `plan --check` and `inferentia check`
+use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cluster_capacity.aws.snapshot import MARKET_NAMES, InstanceTypeInfo, QuotaKey, Snapshot, describe_quota
+from cluster_capacity.instances import QUOTA_CODES, Market
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
+
+__all__ = ["PoolDemand", "PoolProblem", "check_pools", "pool_demands"]
+
+
+@dataclass(frozen=True)
+class PoolDemand:
+    """What one enabled pool can ask of AWS: ``max_replicas`` instances of ``instance_type`` in ``zone``."""
+
+    name: str
+    instance_type: str
+    zone: str
+    spot: bool
+    replicas: int = 0
+    #: The autoscaler maximum; None when the pool has no autoscaler (then ``replicas`` is the maximum).
+    max_replicas: int | None = None
+    #: MachineSet name; instances whose Name tag starts with it are the pool's own and do not count
+    #: against its headroom.
+    machineset: str | None = None
+
+    @property
+    def peak(self) -> int:
+        return max(self.replicas, self.max_replicas or 0)
+
+    @property
+    def market(self) -> Market:
+        return "spot" if self.spot else "on-demand"
+
+
+def pool_demands(values: Values) -> list[PoolDemand]:
+    """The enabled pools of an env's values as `PoolDemand` (pools without an instance type are skipped)."""
+    demands = []
+    for pool in values.enabled_pools:
+        if not pool.instance_type:
+            continue
+        autoscaled = pool.autoscaler.enabled
+        demands.append(
+            PoolDemand(
+                name=pool.name_suffix,
+                instance_type=pool.instance_type,
+                zone=pool.zone or "",
+                spot=pool.spot,
+                replicas=pool.replicas,
+                max_replicas=pool.autoscaler.max_replicas if autoscaled else None,
+                machineset=pool.machineset_name(values.infra_id) if values.infra_id else None,
+            )
+        )
+    return demands
+
+
+@dataclass(frozen=True)
+class PoolProblem:
+    """Why a pool (or a group of pools) can never reach its maximum; ``invalid`` marks bad input."""
+
+    pools: tuple[str, ...]
+    message: str
+    invalid: bool = False
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_pools(pools: Sequence[PoolDemand], snapshot: Snapshot) -> list[PoolProblem]:
+    """Every reason a pool can never reach its maximum: unknown type, zone, market, quota (alone or summed).
+
+    Headroom for a pool is the quota minus what instances outside the checked pools already use.
+    """
+    problems: list[PoolProblem] = []
+    groups: dict[QuotaKey, list[tuple[PoolDemand, InstanceTypeInfo]]] = {}
+    for pool in pools:
+        where = f"pool {pool.name}"
+        info = snapshot.catalog.get(pool.instance_type)
+        if info is None:
+            problems.append(
+                PoolProblem(
+                    (pool.name,),
+                    f"{where}: instance type {pool.instance_type} does not exist in {snapshot.region}",
+                    invalid=True,
+                )
+            )
+            continue
+        zones = sorted(snapshot.offerings.get(pool.instance_type, frozenset()))
+        if pool.zone not in zones:
+            elsewhere = (
+                f"offered in {', '.join(zones)}" if zones else f"offered in no zone of {snapshot.region}"
+            )
+            problems.append(
+                PoolProblem(
+                    (pool.name,), f"{where}: {pool.instance_type} is not offered in {pool.zone} ({elsewhere})"
+                )
+            )
+        if pool.market not in info.usage_classes:
+            problems.append(
+                PoolProblem(
+                    (pool.name,), f"{where}: {pool.instance_type} cannot run as {MARKET_NAMES[pool.market]}"
+                )
+            )
+        groups.setdefault((info.quota_family, pool.market), []).append((pool, info))
+
+    for key, members in groups.items():
+        family, market = key
+        quota = snapshot.quotas.get(key)
+        title = describe_quota(family, market)
+        code = QUOTA_CODES[key]
+        if quota is None:
+            names = tuple(p.name for p, _ in members)
+            problems.append(
+                PoolProblem(
+                    names,
+                    f"pool {', '.join(names)}: the {title} vCPU quota ({code}) is unknown; "
+                    f"give it with --quota {family}:{market}=VCPUS",
+                )
+            )
+            continue
+        prefixes = tuple(f"{p.machineset}-" for p, _ in members if p.machineset)
+        others = sum(
+            i.vcpus
+            for i in snapshot.instances
+            if i.key == key and not (prefixes and i.name.startswith(prefixes))
+        )
+        headroom = max(quota.value - others, 0)
+        in_use = f", {others} in use by other instances" if others else ""
+        total = 0
+        for pool, info in members:
+            need = pool.peak * info.vcpus
+            total += need
+            if need > headroom:
+                label = "maxReplicas" if pool.max_replicas is not None else "replicas"
+                problems.append(
+                    PoolProblem(
+                        (pool.name,),
+                        f"pool {pool.name}: {label} {pool.peak} of {pool.instance_type} needs {need} {title} "
+                        f"vCPUs (quota {code}), the quota is {quota.value}{in_use} (headroom {headroom})",
+                    )
+                )
+        if len(members) > 1 and total > headroom:
+            names = tuple(p.name for p, _ in members)
+            problems.append(
+                PoolProblem(
+                    names,
+                    f"pools {', '.join(names)}: together their maximums need {total} {title} vCPUs "
+                    f"(quota {code}), the quota is {quota.value}{in_use} (headroom {headroom})",
+                )
+            )
+    return problems

@@ -1,0 +1,348 @@
+"""What the planner knows about one region: the accelerator catalog, zone offerings, Spot prices,
+vCPU quotas and running instances, as read by `cluster_capacity.aws.client` or from a snapshot file.
+
+Plain frozen dataclasses, no boto3: `Snapshot.to_dict` / `load_snapshot` are the ``--save-snapshot`` /
+``--snapshot`` file format (JSON, camelCase keys).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from cluster_capacity.errors import ConfigError
+from cluster_capacity.instances import (
+    QUOTA_CODES,
+    QUOTA_FAMILY_NAMES,
+    Market,
+    QuotaFamily,
+    quota_family,
+    split_instance_type,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.type_defs import InstanceTypeInfoTypeDef
+
+__all__ = [
+    "MARKETS",
+    "AcceleratorKind",
+    "InstanceTypeInfo",
+    "Quota",
+    "QuotaKey",
+    "QuotaSource",
+    "RunningInstance",
+    "Snapshot",
+    "describe_quota",
+    "info_from_api",
+    "load_snapshot",
+    "parse_quota_override",
+    "region_of_zone",
+]
+
+AcceleratorKind = Literal["nvidia", "neuron", "amd", "other"]
+QuotaSource = Literal["account", "aws-default", "override", "snapshot"]
+QuotaKey = tuple[QuotaFamily, Market]
+
+MARKETS: tuple[Market, ...] = ("spot", "on-demand")
+MARKET_NAMES: dict[Market, str] = {"spot": "Spot", "on-demand": "On-Demand"}
+MIB_PER_GIB = 1024
+_GENERATION = re.compile(r"^[a-z]+(\d+)")
+_ZONE = re.compile(r"^(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)(?:-[a-z]+-\d+)?[a-z]$")
+
+
+@dataclass(frozen=True)
+class InstanceTypeInfo:
+    """What the planner needs to know about one EC2 instance type (from ``DescribeInstanceTypes``)."""
+
+    name: str
+    vcpus: int
+    memory_mib: int
+    architectures: tuple[str, ...] = ("x86_64",)
+    accelerator: AcceleratorKind | None = None
+    accelerator_name: str = ""
+    #: Whole accelerators (GPUs or Neuron devices) per instance; 0 for a fractional GPU.
+    accelerator_count: int = 0
+    #: Share of one GPU an instance gets (``GpuPartitionSize``): 1.0, or 0.125 for g6f.large.
+    accelerator_fraction: float = 1.0
+    #: Memory of one accelerator (of the share, for a fractional GPU).
+    accelerator_memory_mib: int = 0
+    neuron_cores: int = 0
+    usage_classes: tuple[str, ...] = ("on-demand", "spot")
+
+    @property
+    def quota_family(self) -> QuotaFamily:
+        return quota_family(self.name)
+
+    @property
+    def generation(self) -> int:
+        match = _GENERATION.match(split_instance_type(self.name)[0])
+        return int(match[1]) if match else 0
+
+    @property
+    def whole_accelerators(self) -> bool:
+        return self.accelerator_count >= 1 and self.accelerator_fraction >= 1.0
+
+    @property
+    def accelerator_memory_gib(self) -> float:
+        return self.accelerator_memory_mib / MIB_PER_GIB
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One vCPU quota and where its value came from."""
+
+    family: QuotaFamily
+    market: Market
+    value: int
+    source: QuotaSource = "account"
+
+    @property
+    def code(self) -> str:
+        return QUOTA_CODES[(self.family, self.market)]
+
+
+@dataclass(frozen=True)
+class RunningInstance:
+    """A pending or running instance: what it costs in quota and, by its Name tag, who owns it."""
+
+    instance_type: str
+    zone: str
+    spot: bool
+    vcpus: int
+    name: str = ""
+
+    @property
+    def key(self) -> QuotaKey:
+        return (quota_family(self.instance_type), "spot" if self.spot else "on-demand")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the planner reads from AWS for one region, so planning needs no further call."""
+
+    region: str
+    catalog: Mapping[str, InstanceTypeInfo] = field(default_factory=dict)
+    #: instance type -> availability zones that offer it
+    offerings: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: instance type -> zone -> latest Spot price (USD per hour, Linux/UNIX)
+    spot_prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    quotas: Mapping[QuotaKey, Quota] = field(default_factory=dict)
+    instances: tuple[RunningInstance, ...] = ()
+
+    def used(self, key: QuotaKey) -> int:
+        """vCPUs that pending and running instances take from the quota ``key``."""
+        return sum(i.vcpus for i in self.instances if i.key == key)
+
+    def zones(self) -> list[str]:
+        """Every zone that offers at least one type in the snapshot."""
+        return sorted({z for zones in self.offerings.values() for z in zones})
+
+    def offered_in(self, instance_type: str, zone: str) -> bool:
+        """Whether ``instance_type`` is offered in availability zone ``zone``."""
+        return zone in self.offerings.get(instance_type, frozenset())
+
+    def spot_price(self, instance_type: str, zones: Iterable[str]) -> float | None:
+        """Lowest latest Spot price of ``instance_type`` over ``zones``; None when AWS gave none."""
+        prices = self.spot_prices.get(instance_type, {})
+        found = [prices[z] for z in zones if z in prices]
+        return min(found) if found else None
+
+    def with_quotas(self, values: Mapping[QuotaKey, int]) -> Snapshot:
+        """A copy where ``values`` (what-if ``--quota`` overrides) replace what AWS reported."""
+        quotas = dict(self.quotas)
+        for (family, market), value in values.items():
+            quotas[(family, market)] = Quota(family, market, value, "override")
+        return replace(self, quotas=quotas)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, read back by `Snapshot.from_dict` (the ``--snapshot`` file)."""
+        return {
+            "region": self.region,
+            "quotas": [
+                {"family": q.family, "market": q.market, "code": q.code, "value": q.value, "source": q.source}
+                for _, q in sorted(self.quotas.items())
+            ],
+            "instances": [
+                {
+                    "instanceType": i.instance_type,
+                    "zone": i.zone,
+                    "spot": i.spot,
+                    "vcpus": i.vcpus,
+                    "name": i.name,
+                }
+                for i in self.instances
+            ],
+            "instanceTypes": [_info_to_dict(info) for _, info in sorted(self.catalog.items())],
+            "offerings": {t: sorted(z) for t, z in sorted(self.offerings.items())},
+            "spotPrices": {t: dict(sorted(p.items())) for t, p in sorted(self.spot_prices.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "snapshot") -> Snapshot:
+        """Read a snapshot written by `to_dict`; any malformed part is a `ConfigError` naming it."""
+        path = ""
+        try:
+            path = "region"
+            region = str(data["region"])
+            quotas: dict[QuotaKey, Quota] = {}
+            for n, q in enumerate(data.get("quotas", [])):
+                path = f"quotas[{n}]"
+                key = _quota_key(str(q["family"]), str(q["market"]))
+                quotas[key] = Quota(key[0], key[1], int(q["value"]), "snapshot")
+            instances = []
+            for n, i in enumerate(data.get("instances", [])):
+                path = f"instances[{n}]"
+                instances.append(
+                    RunningInstance(
+                        str(i["instanceType"]),
+                        str(i["zone"]),
+                        bool(i["spot"]),
+                        int(i["vcpus"]),
+                        str(i.get("name", "")),
+                    )
+                )
+            catalog = {}
+            for n, t in enumerate(data.get("instanceTypes", [])):
+                path = f"instanceTypes[{n}]"
+                info = _info_from_dict(t)
+                catalog[info.name] = info
+            path = "offerings"
+            offerings = {str(t): frozenset(str(z) for z in zs) for t, zs in data.get("offerings", {}).items()}
+            path = "spotPrices"
+            prices = {
+                str(t): {str(z): float(p) for z, p in zp.items()}
+                for t, zp in data.get("spotPrices", {}).items()
+            }
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"{source}: {path}: malformed snapshot ({type(exc).__name__}: {exc})") from exc
+        return cls(region, catalog, offerings, prices, quotas, tuple(instances))
+
+
+def _info_to_dict(info: InstanceTypeInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "vcpus": info.vcpus,
+        "memoryMiB": info.memory_mib,
+        "architectures": list(info.architectures),
+        "accelerator": info.accelerator,
+        "acceleratorName": info.accelerator_name,
+        "acceleratorCount": info.accelerator_count,
+        "acceleratorFraction": info.accelerator_fraction,
+        "acceleratorMemoryMiB": info.accelerator_memory_mib,
+        "neuronCores": info.neuron_cores,
+        "usageClasses": list(info.usage_classes),
+    }
+
+
+def _info_from_dict(data: Mapping[str, Any]) -> InstanceTypeInfo:
+    accelerator = data.get("accelerator")
+    if accelerator not in (None, "nvidia", "neuron", "amd", "other"):
+        raise ValueError(f"accelerator must be nvidia, neuron, amd, other or null, not {accelerator!r}")
+    return InstanceTypeInfo(
+        name=str(data["name"]),
+        vcpus=int(data["vcpus"]),
+        memory_mib=int(data.get("memoryMiB", 0)),
+        architectures=tuple(str(a) for a in data.get("architectures", ["x86_64"])),
+        accelerator=cast("AcceleratorKind | None", accelerator),
+        accelerator_name=str(data.get("acceleratorName", "")),
+        accelerator_count=int(data.get("acceleratorCount", 0)),
+        accelerator_fraction=float(data.get("acceleratorFraction", 1.0)),
+        accelerator_memory_mib=int(data.get("acceleratorMemoryMiB", 0)),
+        neuron_cores=int(data.get("neuronCores", 0)),
+        usage_classes=tuple(str(u) for u in data.get("usageClasses", ["on-demand", "spot"])),
+    )
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    """Read a snapshot JSON file (written by ``plan --save-snapshot``)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a snapshot is a JSON object")
+    return Snapshot.from_dict(data, source=str(path))
+
+
+def _quota_key(family: str, market: str) -> QuotaKey:
+    families = tuple(QUOTA_FAMILY_NAMES)
+    if family not in families:
+        raise ValueError(f"unknown quota family {family!r} (one of {', '.join(families)})")
+    if market not in MARKETS:
+        raise ValueError(f"unknown market {market!r} (spot or on-demand)")
+    return family, market
+
+
+def parse_quota_override(text: str) -> tuple[QuotaKey, int]:
+    """``g:spot=16`` -> ``(("g", "spot"), 16)``; anything else is a `ConfigError` saying what is expected."""
+    match = re.fullmatch(r"\s*([a-z]+)\s*:\s*([a-z-]+)\s*=\s*(\d+)\s*", text.lower())
+    if not match:
+        raise ConfigError(f"--quota {text!r}: expected FAMILY:MARKET=VCPUS, for example g:spot=16")
+    try:
+        key = _quota_key(match[1], match[2])
+    except ValueError as exc:
+        raise ConfigError(f"--quota {text!r}: {exc}") from exc
+    return key, int(match[3])
+
+
+def region_of_zone(zone: str) -> str | None:
+    """``us-west-2a`` -> ``us-west-2`` (also Local Zones: ``us-west-2-lax-1a``); None if not a zone name."""
+    match = _ZONE.match(zone)
+    return match["region"] if match else None
+
+
+def describe_quota(family: QuotaFamily, market: Market) -> str:
+    """``G and VT Spot``: how the Service Quotas console names a family and market."""
+    name = "Standard" if family == "standard" else QUOTA_FAMILY_NAMES[family]
+    return f"{name} {MARKET_NAMES[market]}"
+
+
+def info_from_api(item: InstanceTypeInfoTypeDef) -> InstanceTypeInfo:
+    """Our view of one ``DescribeInstanceTypes`` entry: vCPUs, memory, GPU or Neuron devices."""
+    name = str(item["InstanceType"])
+    accelerator: Any = None
+    acc_name, count, fraction, memory, cores = "", 0, 1.0, 0, 0
+    gpus = item.get("GpuInfo", {}).get("Gpus", [])
+    neuron = item.get("NeuronInfo", {}).get("NeuronDevices", [])
+    inference = item.get("InferenceAcceleratorInfo", {}).get("Accelerators", [])
+    if gpus:
+        gpu = gpus[0]
+        maker = str(gpu.get("Manufacturer", ""))
+        accelerator = "nvidia" if maker.upper() == "NVIDIA" else "amd" if maker.upper() == "AMD" else "other"
+        acc_name = str(gpu.get("Name", ""))
+        count = sum(int(g.get("Count", 0)) for g in gpus)
+        fraction = float(gpu.get("GpuPartitionSize", 1.0))
+        memory = int(gpu.get("MemoryInfo", {}).get("SizeInMiB", 0))
+    elif neuron:
+        device = neuron[0]
+        accelerator = "neuron"
+        acc_name = str(device.get("Name", ""))
+        count = sum(int(d.get("Count", 0)) for d in neuron)
+        memory = int(device.get("MemoryInfo", {}).get("SizeInMiB", 0))
+        cores = sum(int(d.get("Count", 0)) * int(d.get("CoreInfo", {}).get("Count", 0)) for d in neuron)
+    elif inference:
+        # Older answers describe Inferentia only here; other makers (Qualcomm on dl2q) are not planned.
+        first = inference[0]
+        accelerator = "neuron" if str(first.get("Manufacturer", "")).upper() == "AWS" else "other"
+        acc_name = str(first.get("Name", ""))
+        count = sum(int(d.get("Count", 0)) for d in inference)
+        memory = int(first.get("MemoryInfo", {}).get("SizeInMiB", 0))
+    return InstanceTypeInfo(
+        name=name,
+        vcpus=int(item.get("VCpuInfo", {}).get("DefaultVCpus", 0)),
+        memory_mib=int(item.get("MemoryInfo", {}).get("SizeInMiB", 0)),
+        architectures=tuple(item.get("ProcessorInfo", {}).get("SupportedArchitectures", [])),
+        accelerator=accelerator,
+        accelerator_name=acc_name,
+        accelerator_count=count,
+        accelerator_fraction=fraction,
+        accelerator_memory_mib=memory,
+        neuron_cores=cores,
+        usage_classes=tuple(item.get("SupportedUsageClasses", [])),
+    )

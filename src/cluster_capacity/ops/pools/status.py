@@ -1,0 +1,245 @@
+"""Pool status: desired (Git) against live (MachineSets, Machines, Nodes), operators and Argo CD.
+
+Requests: one LIST each of MachineSets, Machines, MachineAutoscalers and Nodes, four for the operators
+(Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries) and one GET of the Application: nine,
+whatever the size of the cluster (up to 500 objects of a kind per page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cluster_capacity import labels
+from cluster_capacity.ops.discovery.discover import (
+    MACHINE_API_NAMESPACE,
+    ApplicationFact,
+    OperatorFact,
+    read_application,
+    read_operators,
+)
+from cluster_capacity.ops.pools.machines import MachineProblem, machine_problem
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig, MachineSetPool
+    from cluster_capacity.kube import Kube
+
+__all__ = ["PHASES", "PoolStatus", "StatusReport", "pool_status"]
+
+PHASES = ("Provisioning", "Provisioned", "Running", "Deleting", "Failed")
+GPU = labels.GPU_RESOURCE
+NEURON = labels.NEURON_RESOURCE
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    """One pool: desired from Git, and what runs."""
+
+    name_suffix: str
+    machineset: str
+    enabled: bool
+    instance_type: str
+    zone: str
+    spot: bool
+    desired: int  # replicas in Git
+    live: int | None  # spec.replicas of the live MachineSet; None when it does not exist
+    ready: int  # status.readyReplicas
+    machines: dict[str, int]  # phase -> count
+    nodes_ready: int
+    nodes: int
+    gpus: int  # allocatable nvidia.com/gpu on Ready nodes
+    neuron: int  # allocatable aws.amazon.com/neuron on Ready nodes
+    autoscaler: tuple[int, int] | None  # min/max in Git
+    live_autoscaler: tuple[int, int] | None  # min/max of the live MachineAutoscaler
+    accelerator: str | None
+    problems: list[MachineProblem] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)  # pool-level reasons it is not healthy
+
+    @property
+    def healthy(self) -> bool:
+        """Disabled pools are not judged; enabled ones need no issue."""
+        return not self.enabled or not self.issues
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Everything ``status`` shows."""
+
+    env: str
+    infra_id: str
+    pools: list[PoolStatus]
+    operators: list[OperatorFact]
+    application: ApplicationFact | None
+    gitops_namespace: str
+
+    @property
+    def healthy(self) -> bool:
+        """Every enabled pool healthy."""
+        return all(p.healthy for p in self.pools)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``-o yaml|json``."""
+        from cluster_capacity.ops.camel import camel_keys
+
+        data = asdict(self)
+        for pool, raw in zip(self.pools, data["pools"], strict=True):
+            raw["healthy"] = pool.healthy
+            for key in ("autoscaler", "live_autoscaler"):
+                value = raw[key]
+                raw[key] = {"min": value[0], "max": value[1]} if value else None
+        data["healthy"] = self.healthy
+        out: dict[str, Any] = camel_keys(data)
+        return out
+
+
+def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -> StatusReport:
+    """Status of every pool in the env's values (enabled or not) against the live cluster."""
+    from cluster_capacity import kube as k
+
+    values = cfg.values
+    infra_id = values.infra_id or ""
+    env = cfg.env.name
+    now = now or dt.datetime.now(dt.timezone.utc)
+    pools = list(values.machine_sets)
+    names = {p.machineset_name(infra_id): p for p in pools}
+
+    live_sets = {
+        m["metadata"]["name"]: m
+        for m in kube.list(
+            k.MACHINESETS,
+            MACHINE_API_NAMESPACE,
+            label_selector=f"{labels.MANAGED_BY}={labels.MANAGED_BY_VALUE}",
+        )
+    }
+    machines: list[Obj] = []
+    if names:
+        selector = f"{labels.MACHINESET} in ({','.join(sorted(names))})"
+        machines = kube.list(k.MACHINES, MACHINE_API_NAMESPACE, label_selector=selector)
+    autoscalers = {
+        ((a.get("spec") or {}).get("scaleTargetRef") or {}).get("name"): a
+        for a in _optional(kube, k.MACHINEAUTOSCALERS, MACHINE_API_NAMESPACE)
+    }
+    nodes = {n["metadata"]["name"]: n for n in kube.list(k.NODES)} if machines else {}
+    operators = read_operators(kube)
+    gitops_ns = cfg.project.project.gitops_namespace
+    application = read_application(kube, env, gitops_ns)
+
+    by_set: dict[str, list[Obj]] = {}
+    for m in machines:
+        by_set.setdefault((m["metadata"].get("labels") or {}).get(labels.MACHINESET, ""), []).append(m)
+    region = ""
+    for pool in pools:
+        region = region or str(((pool.provider_spec or {}).get("placement") or {}).get("region") or "")
+
+    results = [
+        _one_pool(
+            pool, name, live_sets.get(name), by_set.get(name, []), nodes, autoscalers.get(name), region, now
+        )
+        for name, pool in names.items()
+    ]
+    return StatusReport(env, infra_id, results, operators, application, gitops_ns)
+
+
+def _one_pool(
+    pool: MachineSetPool,
+    name: str,
+    live: Obj | None,
+    machines: list[Obj],
+    nodes: dict[str, Obj],
+    autoscaler: Obj | None,
+    region: str,
+    now: dt.datetime,
+) -> PoolStatus:
+    phases = {phase: 0 for phase in PHASES}
+    problems: list[MachineProblem] = []
+    ready_nodes = total_nodes = gpus = neuron = 0
+    for m in sorted(machines, key=lambda m: m["metadata"]["name"]):
+        status = m.get("status") or {}
+        phase = str(status.get("phase") or "Provisioning")
+        if m["metadata"].get("deletionTimestamp"):
+            phase = "Deleting"
+        phases[phase] = phases.get(phase, 0) + 1
+        problem = machine_problem(m, region=region, now=now)
+        if problem is not None:
+            problems.append(problem)
+        node = nodes.get(((status.get("nodeRef") or {}).get("name")) or "")
+        if node is None:
+            continue
+        total_nodes += 1
+        if _ready(node):
+            ready_nodes += 1
+            allocatable = (node.get("status") or {}).get("allocatable") or {}
+            gpus += _int(allocatable.get(GPU))
+            neuron += _int(allocatable.get(NEURON))
+    live_replicas = int((live.get("spec") or {}).get("replicas") or 0) if live else None
+    ready = int((live.get("status") or {}).get("readyReplicas") or 0) if live else 0
+    git_autoscaler = (
+        (pool.autoscaler.min_replicas, pool.autoscaler.max_replicas) if pool.autoscaler.enabled else None
+    )
+    live_autoscaler = None
+    if autoscaler is not None:
+        spec = autoscaler.get("spec") or {}
+        live_autoscaler = (int(spec.get("minReplicas") or 0), int(spec.get("maxReplicas") or 0))
+    issues: list[str] = []
+    accelerator = pool.accelerator
+    if pool.enabled:
+        if live is None:
+            issues.append(f"MachineSet {name} does not exist: Argo CD has not synced it (or it was deleted)")
+        else:
+            if ready_nodes < (live_replicas or 0):
+                issues.append(f"{ready_nodes} of {live_replicas} nodes Ready")
+            if accelerator == "nvidia" and ready_nodes and gpus == 0:
+                issues.append(
+                    "Ready nodes show no allocatable nvidia.com/gpu: GPU Operator driver or device "
+                    "plugin not running"
+                )
+            if accelerator == "neuron" and ready_nodes and neuron == 0:
+                issues.append(
+                    "Ready nodes show no allocatable aws.amazon.com/neuron: Neuron operator not running"
+                )
+        issues.extend(f"Machine {p.machine} {p.phase}: {p.reason}" for p in problems)
+    return PoolStatus(
+        name_suffix=pool.name_suffix,
+        machineset=name,
+        enabled=pool.enabled,
+        instance_type=pool.instance_type or "",
+        zone=pool.zone or "",
+        spot=pool.spot,
+        desired=pool.replicas,
+        live=live_replicas,
+        ready=ready,
+        machines={k: v for k, v in phases.items() if v},
+        nodes_ready=ready_nodes,
+        nodes=total_nodes,
+        gpus=gpus,
+        neuron=neuron,
+        autoscaler=git_autoscaler,
+        live_autoscaler=live_autoscaler,
+        accelerator=accelerator,
+        problems=problems,
+        issues=issues,
+    )
+
+
+def _ready(node: Obj) -> bool:
+    conditions = (node.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _optional(kube: Kube, resource: Any, namespace: str) -> list[Obj]:
+    from cluster_capacity import kube as k
+
+    try:
+        return kube.list(resource, namespace, label_selector=f"{labels.MANAGED_BY}={labels.MANAGED_BY_VALUE}")
+    except k.NotServedError:
+        return []

@@ -1,0 +1,106 @@
+"""The capacity steps of a smoke run: find a usable node, or get one (scale 0 -> 1, or the autoscaler)."""
+
+from __future__ import annotations
+
+from cluster_capacity.ops.pools.machines import machine_problem
+from cluster_capacity.ops.smoke.state import Obj, RunState, SmokeFailure, condition, quantity
+
+
+class CapacitySteps(RunState):
+    def pool_nodes(self) -> list[tuple[Obj, Obj | None]]:
+        pairs = []
+        for machine in self.cluster.machines(self.target.namespace, self.target.machineset):
+            ref = ((machine.get("status") or {}).get("nodeRef") or {}).get("name")
+            pairs.append((machine, self.cluster.node(ref) if ref else None))
+        return pairs
+
+    def usable_node(self) -> str | None:
+        for _, node in self.pool_nodes():
+            if node is not None and self.node_ready(node) and self.allocatable(node) > 0:
+                return str(node["metadata"]["name"])
+        return None
+
+    @staticmethod
+    def node_ready(node: Obj) -> bool:
+        cond = condition(node, "Ready")
+        return cond is not None and cond.get("status") == "True"
+
+    def allocatable(self, node: Obj) -> float:
+        return quantity(((node.get("status") or {}).get("allocatable") or {}).get(self.target.resource, 0))
+
+    def scale(self) -> None:
+        t = self.target
+        ms = self.cluster.machineset(t.namespace, t.machineset) or {}
+        original = int((ms.get("spec") or {}).get("replicas") or 0)
+        self.result.original_replicas = original
+        self.result.scaled_to = 1
+        self.scale_requested = True  # before the call: an interrupt during it must still restore
+        self.cluster.scale_machineset(t.namespace, t.machineset, 1)
+        self.result.capacity = f"scaled {t.machineset} from {original} to 1 replica"
+        self.mark("scaled", f"replicas {original} -> 1")
+
+    def observe(self) -> str | None:
+        """Follow the pool's new Machine through its phases; the name of a usable node once there is one."""
+        usable = None
+        for machine, node in self.pool_nodes():
+            name = machine["metadata"]["name"]
+            status = machine.get("status") or {}
+            phase = status.get("phase") or ""
+            new = name not in self.known_machines
+            # Machines that were there before the run only count when the run waits for them.
+            relevant = new or self.plan.startswith("already")
+            problem = machine_problem(machine) if relevant else None
+            # EC2 capacity errors leave the Machine Provisioning while the controller retries; a known
+            # cause (no capacity, quota, permissions) will not clear within a smoke run, so end it now.
+            if problem is not None and (phase == "Failed" or problem.reason != "Stuck"):
+                first_line = problem.message.splitlines()[0]
+                raise SmokeFailure(f"Machine {name} {problem.phase}: {first_line}", [problem.advice])
+            if machine.get("metadata", {}).get("deletionTimestamp"):
+                continue
+            if self.watched_machine is None and relevant:
+                self.watched_machine = name
+                self.result.machine = name
+                self.mark("machine_created", name)
+            if name != self.watched_machine:
+                if node is not None and self.node_ready(node) and self.allocatable(node) > 0:
+                    usable = usable or str(node["metadata"]["name"])
+                continue
+            if phase in ("Provisioned", "Running"):
+                self.mark(
+                    "machine_provisioned", str(status.get("providerStatus", {}).get("instanceId") or "")
+                )
+            if phase == "Running":
+                self.mark("machine_running")
+            if node is not None:
+                self.result.node = node["metadata"]["name"]
+                if self.node_ready(node):
+                    self.mark("node_ready", str(node["metadata"]["name"]))
+                    if self.allocatable(node) > 0:
+                        self.mark(f"{self.target.resource.split('/')[-1]}_allocatable")
+                        usable = str(node["metadata"]["name"])
+            self.waiting_for = self.describe_machine(name, phase, node)
+            if problem is not None:  # an EC2 error we do not know; the controller keeps retrying
+                self.waiting_for += f"; last launch error: {problem.message.splitlines()[0]}"
+        if usable is not None and self.usable_since is None:
+            self.usable_since = self.now()
+        return usable
+
+    def describe_machine(self, name: str, phase: str, node: Obj | None) -> str:
+        if node is None:
+            return f"Machine {name} to get a Node (phase {phase or 'none yet'})"
+        if not self.node_ready(node):
+            return f"Node {node['metadata']['name']} to be Ready"
+        return (
+            f"allocatable {self.target.resource} on Node {node['metadata']['name']} "
+            "(driver and device plugin starting; the ClusterPolicy shows progress)"
+        )
+
+    def wait_capacity(self) -> None:
+        existing = self.usable_node()
+        if existing is not None:
+            self.result.capacity = self.result.capacity or "existing node"
+            self.result.node = existing
+            return
+        self.wait(f"a new Machine of MachineSet {self.target.machineset}", self.observe)
+
+    # -- the pod -------------------------------------------------------------------------------------
