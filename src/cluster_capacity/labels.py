@@ -9,6 +9,12 @@ ENV = "cluster-capacity/env"
 #: The pool (``nameSuffix``) a MachineSet, MachineAutoscaler or Machine belongs to.
 POOL = "cluster-capacity/pool"
 
+#: On the On-Demand twin of a Spot MachineSet (``onDemandFallback``): the Spot MachineSet's name.
+FALLBACK_FOR = "cluster-capacity/fallback-for"
+#: Node label of a fallback pool's nodes, ``spot`` or ``on-demand``: it keeps the cluster autoscaler from
+#: treating a Spot MachineSet and its twin as "similar" and balancing a scale-up over both.
+MARKET = "cluster-capacity/market"
+
 ACCELERATOR = "cluster-api/accelerator"
 CLUSTER = "machine.openshift.io/cluster-api-cluster"
 MACHINE_ROLE = "machine.openshift.io/cluster-api-machine-role"

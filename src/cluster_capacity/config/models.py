@@ -48,6 +48,23 @@ class PoolAutoscaler(_Model):
     max_replicas: int = Field(1, ge=1)
 
 
+#: A Go duration as the machine API accepts it: ``45m``, ``1h30m``, ``300s``.
+DURATION = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"
+MarketType = Literal["OnDemand", "Spot", "CapacityBlock"]
+
+
+class HealthCheck(_Model):
+    """Renders a MachineHealthCheck over the pool's Machines (on by default for Spot pools)."""
+
+    enabled: bool = True
+    #: Long enough for the GPU Operator to build and load the driver on a new node.
+    node_startup_timeout: str = Field("45m", pattern=DURATION)
+    #: Remediation stops while more Machines than this are unhealthy (an integer or ``"40%"``).
+    max_unhealthy: int | str = 1
+    #: How long a node may be NotReady (or Unknown) before its Machine is replaced.
+    not_ready_timeout: str = Field("5m", pattern=DURATION)
+
+
 class MachineSetPool(_Model):
     """One worker pool: a MachineSet ``<infraID>-<nameSuffix>`` and optionally its MachineAutoscaler."""
 
@@ -63,6 +80,16 @@ class MachineSetPool(_Model):
     taints: list[Taint] = Field(default_factory=list)
     autoscaler: PoolAutoscaler = PoolAutoscaler()
     provider_spec: dict[str, Any] | None = None
+    #: Fan-out: one MachineSet (and MachineAutoscaler) per zone, ``<infraID>-<nameSuffix>-<zone>``.
+    zones: list[str] | None = None
+    #: Per-zone subnet (an AWS resource reference) where it cannot be derived from the providerSpec's.
+    subnets: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    #: Spot pool with an On-Demand twin of each MachineSet, ranked below it by the Priority expander.
+    on_demand_fallback: bool = False
+    health_check: HealthCheck | None = None
+    #: Written into the providerSpec (they are AWSMachineProviderConfig fields); set here or there.
+    capacity_reservation_id: str | None = Field(None, min_length=1)
+    market_type: MarketType | None = None
 
     def machineset_name(self, infra_id: str) -> str:
         """The MachineSet's name: ``<infraID>-<nameSuffix>``."""
@@ -85,8 +112,34 @@ class MachineSetPool(_Model):
 
     @property
     def spot(self) -> bool:
-        """Spot pools carry ``spotMarketOptions`` (``{}`` or with ``maxPrice``) in the providerSpec."""
-        return (self.provider_spec or {}).get("spotMarketOptions") is not None
+        """Spot pools carry ``spotMarketOptions`` (``{}`` or with ``maxPrice``) or ``marketType: Spot``."""
+        spec = self.effective_provider_spec
+        return spec.get("spotMarketOptions") is not None or spec.get("marketType") == "Spot"
+
+    @property
+    def effective_provider_spec(self) -> dict[str, Any]:
+        """The providerSpec with the pool-level ``capacityReservationId`` and ``marketType`` written in."""
+        spec = dict(self.provider_spec or {})
+        if self.capacity_reservation_id is not None:
+            spec["capacityReservationId"] = self.capacity_reservation_id
+        if self.market_type is not None:
+            spec["marketType"] = self.market_type
+        return spec
+
+    @property
+    def capacity_reservation(self) -> str | None:
+        """The On-Demand Capacity Reservation or Capacity Block the pool launches into, if any."""
+        value = self.effective_provider_spec.get("capacityReservationId")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def capacity_block(self) -> bool:
+        return self.effective_provider_spec.get("marketType") == "CapacityBlock"
+
+    @property
+    def health_check_enabled(self) -> bool:
+        """A MachineHealthCheck renders: as configured, else by default for Spot pools."""
+        return self.health_check.enabled if self.health_check is not None else self.spot
 
     @property
     def accelerator(self) -> instances.AcceleratorKind | None:

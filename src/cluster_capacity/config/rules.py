@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from cluster_capacity import instances
+from cluster_capacity.config.capacity_rules import check_capacity
 from cluster_capacity.config.models import MachineSetPool, OperatorGroupConfig, Values
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
@@ -56,6 +57,7 @@ def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Proble
             _check_provider_spec(pool, base, add)
 
     _check_cluster_autoscaler(values, add)
+    check_capacity(values, add)
     _check_operator_groups(values, add)
     _check_neuron_pools(values, add, gate=gate)
     return problems

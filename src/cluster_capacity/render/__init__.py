@@ -6,6 +6,7 @@ from cluster_capacity.config import EnvConfig, Values
 from cluster_capacity.render._meta import Manifest
 from cluster_capacity.render.argocd import application_name, render_application
 from cluster_capacity.render.autoscaling import render_autoscaling
+from cluster_capacity.render.health import render_health
 from cluster_capacity.render.machines import render_machinesets
 from cluster_capacity.render.monitoring import render_monitoring
 from cluster_capacity.render.neuron import render_neuron
@@ -30,6 +31,7 @@ _KIND_ORDER = [
     "ServiceMonitor",
     "MachineSet",
     "MachineAutoscaler",
+    "MachineHealthCheck",
     "ClusterAutoscaler",
     "Application",
 ]
@@ -54,6 +56,7 @@ def render(values: Values, env: str | None = None) -> list[Manifest]:
         *render_neuron(values, env),
         *render_monitoring(values, env),
         *render_machinesets(values, env),
+        *render_health(values, env),
         *render_autoscaling(values, env),
     ]
     objects.extend(render_rbac(values, objects, env))

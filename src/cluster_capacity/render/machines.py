@@ -1,4 +1,4 @@
-"""MachineSets: one per enabled pool."""
+"""MachineSets: one per enabled pool, or one per zone of a fanned-out pool, plus On-Demand twins."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import copy
 
 from cluster_capacity import labels
 from cluster_capacity.config import MachineSetPool, Values
+from cluster_capacity.config.fanout import PoolMachineSet, pool_machinesets
 from cluster_capacity.render._meta import WAVE_MACHINES, Manifest, metadata
 
 
-def machineset(pool: MachineSetPool, infra_id: str, env: str | None = None) -> Manifest:
-    """The MachineSet for ``pool``; ``replicas`` is always explicit (the CRD defaults a missing one to 1)."""
-    name = pool.machineset_name(infra_id)
+def machineset(
+    pool: MachineSetPool, infra_id: str, env: str | None = None, unit: PoolMachineSet | None = None
+) -> Manifest:
+    """A MachineSet of ``pool`` (``unit``: which one; the first by default); ``replicas`` is always
+    explicit (the CRD defaults a missing one to 1)."""
+    unit = unit or pool_machinesets(pool, infra_id)[0]
+    name = unit.name
     selector = {labels.CLUSTER: infra_id, labels.MACHINESET: name}
     template_labels = {
         **pool.template_labels,
@@ -20,24 +25,24 @@ def machineset(pool: MachineSetPool, infra_id: str, env: str | None = None) -> M
         labels.MACHINE_TYPE: pool.effective_machine_type,
         labels.MACHINESET: name,
     }
-    node_spec: dict[str, object] = {"metadata": {"labels": pool.effective_node_labels}}
+    node_labels = pool.effective_node_labels
+    if pool.on_demand_fallback and pool.spot:
+        node_labels[labels.MARKET] = "spot" if unit.spot else "on-demand"
+    node_spec: dict[str, object] = {"metadata": {"labels": node_labels}}
     taints = pool.effective_taints
     if taints:
         node_spec["taints"] = [t.model_dump(exclude_defaults=True) for t in taints]
-    node_spec["providerSpec"] = {"value": copy.deepcopy(pool.provider_spec or {})}
-    meta = metadata(
-        name,
-        pool.namespace,
-        env=env,
-        wave=WAVE_MACHINES,
-        extra_labels={**pool.labels, labels.CLUSTER: infra_id, labels.POOL: pool.name_suffix},
-    )
+    node_spec["providerSpec"] = {"value": copy.deepcopy(unit.provider_spec)}
+    extra = {**pool.labels, labels.CLUSTER: infra_id, labels.POOL: pool.name_suffix}
+    if unit.fallback_for:
+        extra[labels.FALLBACK_FOR] = unit.fallback_for
+    meta = metadata(name, pool.namespace, env=env, wave=WAVE_MACHINES, extra_labels=extra)
     return {
         "apiVersion": "machine.openshift.io/v1beta1",
         "kind": "MachineSet",
         "metadata": meta,
         "spec": {
-            "replicas": pool.replicas,
+            "replicas": unit.replicas,
             "selector": {"matchLabels": selector},
             "template": {"metadata": {"labels": template_labels}, "spec": node_spec},
         },
@@ -46,4 +51,8 @@ def machineset(pool: MachineSetPool, infra_id: str, env: str | None = None) -> M
 
 def render_machinesets(values: Values, env: str | None = None) -> list[Manifest]:
     infra_id = values.infra_id or ""
-    return [machineset(pool, infra_id, env) for pool in values.enabled_pools]
+    return [
+        machineset(pool, infra_id, env, unit)
+        for pool in values.enabled_pools
+        for unit in pool_machinesets(pool, infra_id)
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from cluster_capacity import instances, labels
 from cluster_capacity.render.rbac import PLURALS, UNGRANTED_GROUPS
+from cluster_capacity.validate.fallback import FALLBACK_RULES
 from cluster_capacity.validate.findings import Finding
 
 Manifest = dict[str, Any]
@@ -312,6 +313,7 @@ RULES: tuple[Rule, ...] = (
     autoscaled_pools_have_cluster_autoscaler,
     argocd_can_write,
     application_safe_sync,
+    *FALLBACK_RULES,
 )
 
 

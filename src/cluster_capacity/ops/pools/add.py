@@ -263,23 +263,21 @@ def _drop_empty(node: Any) -> Any:
 
 
 def _rewrite_zone(value: Obj, old: str, new: str, source: str) -> None:
-    placement = value.setdefault("placement", {})
-    placement["availabilityZone"] = new
+    """The zone rewrite fanned-out pools use too (``config.fanout``), with add-pool's advice."""
+    from cluster_capacity.config.fanout import ZoneRewriteError, rewrite_zone
+
     subnet = value.get("subnet") or {}
-    if subnet.get("id") or subnet.get("arn"):
+    try:
+        rewrite_zone(value, old, new)
+    except ZoneRewriteError as exc:
+        by_id = subnet.get("id") or subnet.get("arn")
         raise ClusterError(
-            f"MachineSet {source} names its subnet by id ({subnet.get('id') or subnet.get('arn')}); the subnet "
-            f"for {new} cannot be derived from it: pick a zone with a worker MachineSet, or add the pool "
-            "and set providerSpec.subnet by hand"
-        )
-    filters = subnet.get("filters") or []
-    rewritten = False
-    for flt in filters:
-        values = flt.get("values") or []
-        new_values = [v.replace(old, new) for v in values]
-        rewritten = rewritten or new_values != values
-        flt["values"] = new_values
-    if not rewritten:
+            f"MachineSet {source} names its subnet by id ({by_id}); the subnet for {new} cannot be derived "
+            "from it: pick a zone with a worker MachineSet, or add the pool and set providerSpec.subnet by hand"
+            if by_id
+            else f"MachineSet {source}: {exc}: pick a zone with a worker MachineSet"
+        ) from exc
+    if not subnet.get("filters"):
         raise ClusterError(
             f"MachineSet {source}: its subnet filter does not mention zone {old}, so the subnet for {new} "
             "cannot be derived: pick a zone with a worker MachineSet"
