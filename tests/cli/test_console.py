@@ -12,9 +12,7 @@ from tests.cli.test_cluster_cli import cluster, project, run, squash  # noqa: F4
 from tests.emulator.fixtures import *  # noqa: F403
 from tests.emulator.openshift import SeededCluster
 
-GPU_ROW = (
-    " gpu-g5-xlarge-us-west-2a g5.xlarge us-west-2a Spot 0 1 Running 1 1/1 gpu 1 0..2 ok "
-)
+GPU_ROW = " gpu-g5-xlarge-us-west-2a g5.xlarge us-west-2a Spot 0 1 Running 1 1/1 gpu 1 0..2 ok "
 OPERATOR_ROW = (
     " GPU Operator nvidia-gpu-operator stable gpu-operator-certified.v25.3.2 Succeeded cluster-policy ready"
 )

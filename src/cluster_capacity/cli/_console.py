@@ -24,7 +24,7 @@ UNBOUNDED = 10_000
 class FitConsole(Console):
     """A console that widens itself for the duration of printing a table wider than it is."""
 
-    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def print(self, *objects: Any, **kwargs: Any) -> None:
         tables = [o for o in objects if isinstance(o, Table)]
         if not tables:
             super().print(*objects, **kwargs)
