@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cluster_capacity.config import load_envs
 from cluster_capacity import output
+from cluster_capacity.config import load_envs
 from cluster_capacity.output import MARKER, _emit, dump, dump_general, files_for
 from cluster_capacity.render import render_env
 from tests.conftest import EXAMPLES
