@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from cluster_capacity.config import rules
 from cluster_capacity.config.errors import problems_from_pydantic
 from cluster_capacity.config.models import Values, _Model
-from cluster_capacity.config.sources import Layered, apply_sets, layer, merge, read_source
+from cluster_capacity.config.sources import Layered, Source, apply_sets, layer, merge, read_source
 from cluster_capacity.errors import ConfigError, Problem
 
 DEFAULT_PROJECT_FILE = "cluster-capacity.yaml"
@@ -173,11 +173,54 @@ def load_layered(paths: Sequence[str | Path], sets: Sequence[str] = ()) -> Layer
 
 
 def load_env(
-    project_path: str | Path | None, env_name: str, sets: Sequence[str] = (), *, gate: bool = True
+    project_path: str | Path | LoadedProject | None,
+    env_name: str,
+    sets: Sequence[str] = (),
+    *,
+    gate: bool = True,
 ) -> EnvConfig:
     """Load one env of a project: its entry, and ``values-common.yaml`` + ``values-<env>.yaml``."""
-    loaded = load_project(project_path)
-    entry = loaded.project.env(env_name)
-    files = loaded.values_files(env_name)
-    values = load_values(files, sets, gate=gate)
-    return EnvConfig(loaded, entry, values, tuple(files))
+    (cfg,) = load_envs(project_path, [env_name], sets, gate=gate)
+    return cfg
+
+
+def load_envs(
+    project: str | Path | LoadedProject | None,
+    names: Sequence[str] | None = None,
+    sets: Sequence[str] = (),
+    *,
+    gate: bool = True,
+) -> list[EnvConfig]:
+    """Load several envs (default: all) of a project, reading the project and common files once.
+
+    Every env's problems are reported together, in one ``ConfigError``.
+    """
+    loaded = project if isinstance(project, LoadedProject) else load_project(project)
+    entries = [loaded.project.env(n) for n in names] if names is not None else list(loaded.project.envs)
+    common_path = loaded.values_dir / "values-common.yaml"
+    common: list[Source] = []
+    problems: list[Problem] = []
+    common_ok = True
+    if common_path.is_file():
+        try:
+            common.append(read_source(common_path))
+        except ConfigError as exc:  # still read each env's file, to report its problems too
+            problems.extend(exc.problems)
+            common_ok = False
+    out = []
+    for entry in entries:
+        env_path = loaded.values_dir / f"values-{entry.name}.yaml"
+        try:
+            env_source = read_source(env_path)
+            if not common_ok:
+                continue
+            layered = apply_sets(layer([*common, env_source]), sets)
+            values = values_from_layered(layered, gate=gate)
+        except ConfigError as exc:  # report every env's problems, not only the first env's
+            problems.extend(exc.problems)
+            continue
+        files = (common_path, env_path) if common_ok and common else (env_path,)
+        out.append(EnvConfig(loaded, entry, values, files))
+    if problems:
+        raise ConfigError(problems)
+    return out
