@@ -9,7 +9,7 @@ whatever the size of the cluster (up to 500 objects of a kind per page).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import labels
@@ -146,6 +146,7 @@ def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -
         )
         for name, pool in names.items()
     ]
+    results = [_left_by_smoke(r, live_sets.get(r.machineset), env) for r in results]
     version = openshift_version(kube.get_or_none(k.CLUSTERVERSIONS, "version") or {})
     return StatusReport(
         env,
@@ -157,6 +158,21 @@ def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -
         openshift_version=version,
         compatibility=gpu_operator_advice(version, operators),
     )
+
+
+def _left_by_smoke(pool: PoolStatus, live: Obj | None, env: str) -> PoolStatus:
+    """A pool an interrupted smoke run left scaled up bills for a node nobody asked for: say so, and how."""
+    from cluster_capacity.ops.smoke.record import cleanup_command, read_record
+
+    record = read_record(live)
+    if record is None or record.kept:
+        return pool
+    issue = (
+        f"left at {pool.live} replicas by {record.describe()}, which has not put it back to "
+        f"{record.original_replicas}; unless that run is still going: "
+        f"{cleanup_command(env, pool.name_suffix)}"
+    )
+    return replace(pool, issues=[*pool.issues, issue])
 
 
 def _one_pool(
