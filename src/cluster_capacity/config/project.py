@@ -29,6 +29,8 @@ class EnvEntry(_Model):
     capacity_enabled: bool = True
     #: ``None`` means: ignore MachineSet replicas when any pool of the env autoscales.
     capacity_ignore_machine_set_replicas: bool | None = None
+    #: The cluster's OpenShift version, as ``discover --env NAME --write`` recorded it (X.Y.Z).
+    openshift_version: str | None = Field(None, pattern=r"^\d+\.\d+(\.\d+)?$")
 
 
 class Project(_Model):

@@ -1,7 +1,8 @@
 """Pool status: desired (Git) against live (MachineSets, Machines, Nodes), operators and Argo CD.
 
 Requests: one LIST each of MachineSets, Machines, MachineAutoscalers and Nodes, four for the operators
-(Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries) and one GET of the Application: nine,
+(Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries), one GET of the Application and one of the
+ClusterVersion (NVIDIA's guidance is checked against the live OpenShift version): ten,
 whatever the size of the cluster (up to 500 objects of a kind per page).
 """
 
@@ -17,6 +18,8 @@ from cluster_capacity.ops.discovery.discover import (
     MACHINE_API_NAMESPACE,
     ApplicationFact,
     OperatorFact,
+    gpu_operator_advice,
+    openshift_version,
     read_application,
     read_operators,
 )
@@ -75,6 +78,9 @@ class StatusReport:
     operators: list[OperatorFact]
     application: ApplicationFact | None
     gitops_namespace: str
+    openshift_version: str = ""
+    #: NVIDIA's guidance on this OpenShift version with the installed GPU Operator (``compat``).
+    compatibility: list[str] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -160,7 +166,17 @@ def pool_status(
         for name, pool in names.items()
     ]
     results = [_left_by_smoke(r, live_sets.get(r.machineset), env) for r in results]
-    return StatusReport(env, infra_id, results, operators, application, gitops_ns)
+    version = openshift_version(kube.get_or_none(k.CLUSTERVERSIONS, "version") or {})
+    return StatusReport(
+        env,
+        infra_id,
+        results,
+        operators,
+        application,
+        gitops_ns,
+        openshift_version=version,
+        compatibility=gpu_operator_advice(version, operators),
+    )
 
 
 def _left_by_smoke(pool: PoolStatus, live: Obj | None, env: str) -> PoolStatus:
