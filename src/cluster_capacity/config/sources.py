@@ -270,10 +270,11 @@ def _assign(data: dict[str, Any], path: PathKey, value: Any) -> None:
             if not isinstance(cur, dict):
                 raise ConfigError([Problem(SET_SOURCE, 0, where, "its parent is not a mapping")])
             if last:
-                if value is None:
+                if value is None:  # helm's null deletes the key; there is nothing left to walk into
                     cur.pop(part, None)
                 else:
                     cur[part] = value
-            elif not isinstance(cur.get(part), dict | list):
+                return
+            if not isinstance(cur.get(part), dict | list):
                 cur[part] = nxt
             cur = cur[part]
