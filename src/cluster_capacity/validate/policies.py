@@ -11,6 +11,7 @@ from typing import Any
 from cluster_capacity import instances, labels
 from cluster_capacity.render.rbac import PLURALS, UNGRANTED_GROUPS
 from cluster_capacity.validate.findings import Finding
+from cluster_capacity.validate.sharing import autoscaled_shared_pools_count, gpu_limits_count_shares
 
 Manifest = dict[str, Any]
 Rule = Callable[[Sequence[Manifest]], list[Finding]]
@@ -312,6 +313,8 @@ RULES: tuple[Rule, ...] = (
     autoscaled_pools_have_cluster_autoscaler,
     argocd_can_write,
     application_safe_sync,
+    gpu_limits_count_shares,
+    autoscaled_shared_pools_count,
 )
 
 

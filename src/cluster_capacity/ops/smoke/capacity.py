@@ -95,6 +95,25 @@ class CapacitySteps(RunState):
             "(driver and device plugin starting; the ClusterPolicy shows progress)"
         )
 
+    def check_shares(self, node_name: str | None) -> None:
+        """A shared pool's node advertises physical GPUs x shares per GPU, or the sharing is not applied."""
+        t = self.target
+        node = self.cluster.node(node_name) if node_name and t.expected_allocatable else None
+        if node is None:
+            return
+        found = int(self.allocatable(node))
+        if found != t.expected_allocatable:
+            raise SmokeFailure(
+                f"Node {node_name} advertises {found} {t.resource}, expected {t.expected_allocatable} "
+                f"({t.instance_type}: {t.sharing})",
+                [
+                    "the GPU Operator has not applied the pool's sharing: check the node's labels "
+                    "nvidia.com/device-plugin.config / nvidia.com/mig.config (and mig.config.state), and "
+                    "the device plugin's log: oc logs -n nvidia-gpu-operator -l app=nvidia-device-plugin-daemonset"
+                ],
+            )
+        self.mark("sharing_applied", f"{found} {t.resource}")
+
     def wait_capacity(self) -> None:
         existing = self.usable_node()
         if existing is not None:

@@ -244,6 +244,7 @@ class SmokeRun(CapacitySteps):
             raise SmokeFailure(
                 f"cannot read the smoke pod's output: {exc}", ["the whole log is in the report (--report)"]
             ) from exc
+        self.check_shares(str((pod.get("spec") or {}).get("nodeName") or self.result.node or ""))
 
     # -- cleanup -------------------------------------------------------------------------------------
 
