@@ -37,6 +37,8 @@ class Project(_Model):
     repo_url: str = Field(alias="repoURL", min_length=1)
     target_revision: str = "HEAD"
     gitops_namespace: str = "openshift-gitops"
+    #: Name of the ArgoCD instance (OpenShift GitOps) in ``gitopsNamespace``; default: the namespace's name.
+    argocd_instance: str | None = Field(None, min_length=1)
     #: Argo CD AppProject the Applications belong to.
     argocd_project: str = "default"
     destination_server: str = "https://kubernetes.default.svc"
