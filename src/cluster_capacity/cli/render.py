@@ -11,8 +11,6 @@ import typer
 from cluster_capacity.cli._inputs import AllOpt, EnvOpt, ProjectOpt, SetOpt, ValuesOpt, resolve
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
 
-APPS_FOLDER = "argocd"
-
 
 def render_cmd(
     values: ValuesOpt = None,
@@ -44,7 +42,7 @@ def render_cmd(
             assert t.output_dir is not None
             plan.append((t.output_dir, output.files_for(t.objects)))
         apps = [t.application for t in targets if t.application is not None]
-        plan.append((loaded.output_dir / APPS_FOLDER, output.files_for(apps)))
+        plan.append((loaded.apps_output_dir, output.files_for(apps)))
     elif output_dir:
         plan.append((output_dir, output.files_for(targets[0].objects)))
     else:
@@ -65,9 +63,15 @@ def render_cmd(
             raise typer.Exit(EXIT_FAILED)
         print("rendered output is up to date", file=sys.stderr)
         return
+    unchanged = 0
     for folder, files in plan:
+        if folder.is_dir() and not output.compare(folder, files):
+            unchanged += 1  # nothing to write: the files (and their mtimes) stay as they are
+            continue
         written = output.write_folder(folder, files)
         print(f"{folder}: {len(written) - 1} object(s) + {output.KUSTOMIZATION}", file=sys.stderr)
+    if unchanged:
+        print(f"{unchanged} folder(s) already up to date", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:
