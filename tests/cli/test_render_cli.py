@@ -209,3 +209,9 @@ def test_unchanged_folders_are_not_rewritten(capsys: pytest.CaptureFixture[str],
         for f in sorted((project / "rendered" / "prod").glob("*.yaml"))
     ]
     assert err.splitlines()[-1] == "2 folder(s) already up to date"  # dev/ and argocd/
+
+
+def test_second_example_output_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """Golden files of examples/neuron (Neuron stack, dashboard, every off-switch)."""
+    code, out, err = run(capsys, "render", "--project", str(EXAMPLES / "neuron"), "--all", "--check")
+    assert code == 0, err
