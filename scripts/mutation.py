@@ -575,7 +575,6 @@ def _run_mutant(job: Job, log: Path) -> int:
 def run_jobs(jobs: list[Job], workers: int, workdir: Path, label: str) -> None:
     pending = list(enumerate(jobs))
     running: dict[int, tuple[Job, float]] = {}
-    done = 0
     total = len(jobs)
     try:
         _drive(pending, running, workers, workdir, label, total)
