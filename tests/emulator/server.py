@@ -651,7 +651,10 @@ class KubeEmulator:
             "apiVersion": rtype.api_version,
             "kind": f"{rtype.kind}List",
             "metadata": meta,
-            "items": [copy.deepcopy(o) for o in page],
+            # a real API server leaves apiVersion and kind out of LIST items (the list names them once)
+            "items": [
+                {k: copy.deepcopy(v) for k, v in o.items() if k not in ("apiVersion", "kind")} for o in page
+            ],
         }
 
     def _scale(self, rtype: ResourceType, obj: Obj) -> Obj:
