@@ -213,5 +213,5 @@ def test_unchanged_folders_are_not_rewritten(capsys: pytest.CaptureFixture[str],
 
 def test_second_example_output_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     """Golden files of examples/neuron (Neuron stack, dashboard, every off-switch)."""
-    code, out, err = run(capsys, "render", "--project", str(EXAMPLES / "neuron"), "--all", "--check")
+    code, _, err = run(capsys, "render", "--project", str(EXAMPLES / "neuron"), "--all", "--check")
     assert code == 0, err

@@ -362,7 +362,9 @@ def test_kubeconfig_list_in_env(
     assert kube.connect().server == kube_emulator.url
 
 
-def test_list_items_get_the_type_the_server_leaves_out(client: kube.Kube, kube_emulator: KubeEmulator) -> None:
+def test_list_items_get_the_type_the_server_leaves_out(
+    client: kube.Kube, kube_emulator: KubeEmulator
+) -> None:
     """Real API servers send apiVersion/kind once per list, not per item; callers still see both."""
     import json
     import urllib.request
