@@ -57,7 +57,7 @@ def resolve(
     sets: list[str] | None,
 ) -> tuple[list[Target], Any]:
     """Load and render what the flags name. Returns the targets and the loaded project (or None)."""
-    from cluster_capacity.config import load_env, load_project, load_values
+    from cluster_capacity.config import load_envs, load_project, load_values
     from cluster_capacity.render import render, render_application
 
     sets = sets or []
@@ -72,23 +72,14 @@ def resolve(
         raise ConfigError("use either --env NAME or --all")
     loaded = load_project(project)
     names = [e.name for e in loaded.project.envs] if all_envs else [env or ""]
-    targets = []
-    problems = []
-    for name in names:
-        try:
-            cfg = load_env(loaded.path, name, sets)
-        except ConfigError as exc:  # report every env's problems, not only the first env's
-            problems.extend(exc.problems)
-            continue
-        targets.append(
-            Target(
-                name,
-                render(cfg.values, name),
-                render_application(cfg),
-                loaded.env_output_dir(name),
-                cfg.values,
-            )
+    targets = [
+        Target(
+            cfg.env.name,
+            render(cfg.values, cfg.env.name),
+            render_application(cfg),
+            loaded.env_output_dir(cfg.env.name),
+            cfg.values,
         )
-    if problems:
-        raise ConfigError(problems)
+        for cfg in load_envs(loaded.path, names, sets)  # every env's problems, each naming its envs
+    ]
     return targets, loaded

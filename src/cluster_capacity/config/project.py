@@ -177,3 +177,30 @@ def load_env(
     files = loaded.values_files(env_name)
     values = load_values(files, sets, gate=gate)
     return EnvConfig(loaded, entry, values, tuple(files))
+
+
+def load_envs(
+    project_path: str | Path | None, env_names: Sequence[str], sets: Sequence[str] = ()
+) -> list[EnvConfig]:
+    """Load several envs, reporting every env's problems; with more than one env each line names its envs.
+
+    A problem in ``values-common.yaml`` that every env shares is one line: ``... (envs dev, prod)``.
+    """
+    configs: list[EnvConfig] = []
+    found: dict[Problem, list[str]] = {}
+    for name in env_names:
+        try:
+            configs.append(load_env(project_path, name, sets))
+        except ConfigError as exc:
+            for problem in exc.problems:
+                found.setdefault(problem, []).append(name)
+    if not found:
+        return configs
+    if len(env_names) < 2:
+        raise ConfigError(list(found))
+    named = []
+    for problem, envs in found.items():
+        which = f"env {envs[0]}" if len(envs) == 1 else f"envs {', '.join(envs)}"
+        named.append(Problem(problem.file, problem.line, problem.path, f"{problem.message} ({which})"))
+    raise ConfigError(named)
+

@@ -185,15 +185,25 @@ def _check_cluster_autoscaler(values: Values, add: Any) -> None:
 
 def _check_operator_groups(values: Values, add: Any) -> None:
     nv = values.nvidia
-    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, str]] = []
+    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, list[str], str]] = []
     if nv.enabled:
-        groups.append((("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace))
+        groups.append(
+            (("nvidia", "operatorGroup"), nv.operator_group, nv.target_namespaces, nv.install_namespace)
+        )
     if values.nfd_enabled:  # NFD, like the GPU Operator, supports only OwnNamespace/SingleNamespace
-        groups.append((("nvidia", "nfd", "operatorGroup"), nv.nfd.operator_group, nv.nfd.install_namespace))
-    for path, group, namespace in groups:
-        if group.create and group.target_namespaces != [namespace]:
+        nfd = nv.nfd
+        groups.append(
+            (
+                ("nvidia", "nfd", "operatorGroup"),
+                nfd.operator_group,
+                nfd.target_namespaces,
+                nfd.install_namespace,
+            )
+        )
+    for path, group, targets, namespace in groups:
+        if group.create and targets != [namespace]:
             add(
                 (*path, "targetNamespaces"),
-                f"must be [{namespace}]: the operator supports only OwnNamespace/SingleNamespace install "
-                f"modes (an empty list means AllNamespaces)",
+                f"must be [{namespace}] (or [], which means the same): the operator supports only "
+                f"OwnNamespace/SingleNamespace install modes",
             )

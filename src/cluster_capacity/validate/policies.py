@@ -11,6 +11,7 @@ from typing import Any
 from cluster_capacity import instances, labels
 from cluster_capacity.render.rbac import PLURALS, UNGRANTED_GROUPS
 from cluster_capacity.validate.findings import Finding
+from cluster_capacity.validate.sync_waves import capacity_first, manual_approval
 
 Manifest = dict[str, Any]
 Rule = Callable[[Sequence[Manifest]], list[Finding]]
@@ -303,6 +304,8 @@ def application_safe_sync(objects: Sequence[Manifest]) -> list[Finding]:
 
 RULES: tuple[Rule, ...] = (
     operator_crs_wait_for_crds,
+    capacity_first,
+    manual_approval,
     gpu_operator_needs_nfd,
     operator_groups_single_namespace,
     machinesets_explicit_replicas,
