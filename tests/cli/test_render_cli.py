@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -206,3 +207,22 @@ def test_project_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "repoURL" in schema["properties"] and "repoURL" in schema["required"]
     validator = jsonschema.Draft202012Validator(schema)
     assert list(validator.iter_errors(yaml.safe_load((EXAMPLES / "cluster-capacity.yaml").read_text()))) == []
+
+
+def test_unchanged_folders_are_not_rewritten(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    assert run(capsys, "render", "--project", str(project), "--all")[0] == 0
+    files = sorted((project / "rendered").rglob("*.yaml"))
+    for f in files:
+        os.utime(f, ns=(1_000_000_000, 1_000_000_000))
+    values = project / "values" / "values-prod.yaml"
+    values.write_text(values.read_text().replace("maxReplicas: 2", "maxReplicas: 3"))
+    code, _, err = run(capsys, "render", "--project", str(project), "--all")
+    assert code == 0, err
+    touched = sorted(
+        f.relative_to(project / "rendered").as_posix() for f in files if f.stat().st_mtime_ns != 1_000_000_000
+    )
+    assert touched == [
+        f.relative_to(project / "rendered").as_posix()
+        for f in sorted((project / "rendered" / "prod").glob("*.yaml"))
+    ]
+    assert err.splitlines()[-1] == "2 folder(s) already up to date"  # dev/ and argocd/

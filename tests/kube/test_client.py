@@ -188,6 +188,12 @@ def test_not_found_versus_not_served(
         client.list(kube.CLUSTERPOLICIES)
     assert client.served("nvidia.com") is False
     assert client.served("machine.openshift.io", "v1beta1") is True
+    # A GET of one object in an unserved group gets the plain-text 404 page, not a Status: not served.
+    with pytest.raises(kube.NotServedError, match=r"does not serve clusterpolicies\.nvidia\.com/v1"):
+        client.get(kube.CLUSTERPOLICIES, "cluster-policy")
+    kube_emulator.unserve_group("config.openshift.io")
+    with pytest.raises(kube.NotServedError, match=r"does not serve infrastructures\.config\.openshift"):
+        client.get_or_none(kube.INFRASTRUCTURES, "cluster")
 
 
 def test_secrets_are_never_requested(client: kube.Kube, kube_emulator: KubeEmulator) -> None:

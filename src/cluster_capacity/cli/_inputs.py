@@ -71,7 +71,7 @@ def resolve(
     if env and all_envs:
         raise ConfigError("use either --env NAME or --all")
     loaded = load_project(project)
-    names = [e.name for e in loaded.project.envs] if all_envs else [env or ""]
+    cfgs = load_envs(loaded, None if all_envs else [env or ""], sets)  # each problem names its envs
     targets = [
         Target(
             cfg.env.name,
@@ -80,6 +80,6 @@ def resolve(
             loaded.env_output_dir(cfg.env.name),
             cfg.values,
         )
-        for cfg in load_envs(loaded.path, names, sets)  # every env's problems, each naming its envs
+        for cfg in cfgs
     ]
     return targets, loaded

@@ -65,9 +65,15 @@ def render_cmd(
             raise typer.Exit(EXIT_FAILED)
         print("rendered output is up to date", file=sys.stderr)
         return
+    unchanged = 0
     for folder, files in plan:
+        if folder.is_dir() and not output.compare(folder, files):
+            unchanged += 1  # nothing to write: the files (and their mtimes) stay as they are
+            continue
         written = output.write_folder(folder, files)
         print(f"{folder}: {len(written) - 1} object(s) + {output.KUSTOMIZATION}", file=sys.stderr)
+    if unchanged:
+        print(f"{unchanged} folder(s) already up to date", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -39,6 +39,8 @@ def status_cmd(
         emit(report.to_dict(), fmt)
     else:
         _print(report)
+    for advice in report.compatibility:
+        say(f"warning: {advice}")
     if not report.pools:
         say(f"values-{env}.yaml has no pools")
     if not report.healthy:
@@ -48,6 +50,8 @@ def status_cmd(
 
 
 def _print(report: object) -> None:
+    from cluster_capacity.cli.discover import operator_state
+    from cluster_capacity.ops.discovery.gpu_operator import not_ready_operands
     from cluster_capacity.ops.pools.status import StatusReport
 
     assert isinstance(report, StatusReport)
@@ -112,9 +116,13 @@ def _print(report: object) -> None:
             o.channel,
             o.csv,
             o.csv_phase,
-            f"{o.instance} {o.instance_state}".strip(),
+            operator_state(o),
         )
     out.print(ops)
+    for o in report.operators:
+        for operand in not_ready_operands(o.namespace, o.not_ready_states):
+            out.print(f"{o.name}: {operand.state} not ready" + (f": {operand.hint}" if operand.hint else ""))
+            out.print(f"    look:     {operand.command}")
     app = report.application
     if app is None:
         out.print(

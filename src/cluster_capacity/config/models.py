@@ -18,7 +18,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from cluster_capacity import instances
-from cluster_capacity.labels import NEURON_RESOURCE
+from cluster_capacity.labels import DEVICE_PLUGIN_CONFIG, MIG_CONFIG, NEURON_RESOURCE
 
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 Approval = Literal["Automatic", "Manual"]
@@ -106,6 +106,30 @@ class PoolAutoscaler(_Model):
     max_replicas: int = Field(1, ge=1)
 
 
+class TimeSlicing(_Model):
+    """Time-slicing: every physical GPU is advertised as ``replicas`` GPUs (no memory or fault isolation)."""
+
+    replicas: int = Field(ge=2)
+    #: Advertise ``nvidia.com/gpu.shared`` instead of ``nvidia.com/gpu``.
+    rename_by_default: bool = False
+    #: Refuse pods asking for more than one replica (they would get no more GPU time for it).
+    fail_requests_greater_than_one: bool = False
+
+
+class MigSharing(_Model):
+    """MIG: MIG Manager partitions every GPU of the pool's nodes with one of its profiles."""
+
+    #: A profile of MIG Manager's default config: ``all-1g.10gb`` and the like, or ``all-balanced``.
+    profile: str = Field(min_length=1)
+
+
+class GpuSharing(_Model):
+    """How the pool's GPUs are shared: time-slicing or MIG (one of the two)."""
+
+    time_slicing: TimeSlicing | None = None
+    mig: MigSharing | None = None
+
+
 class MachineSetPool(_Model):
     """One worker pool: a MachineSet ``<infraID>-<nameSuffix>`` and optionally its MachineAutoscaler."""
 
@@ -121,6 +145,7 @@ class MachineSetPool(_Model):
     taints: list[Taint] = Field(default_factory=list)
     autoscaler: PoolAutoscaler = PoolAutoscaler()
     provider_spec: dict[str, Any] | None = None
+    gpu_sharing: GpuSharing | None = None
 
     def machineset_name(self, infra_id: str) -> str:
         """The MachineSet's name: ``<infraID>-<nameSuffix>``."""
@@ -181,7 +206,27 @@ class MachineSetPool(_Model):
         accel = self.accelerator_label
         if accel:
             labels.setdefault("cluster-api/accelerator", accel)
+        labels.update(sharing_node_labels(self.gpu_sharing))
         return labels
+
+
+def time_slicing_key(ts: TimeSlicing) -> str:
+    """The device-plugin config key of a time-slicing profile; pools with the same settings share it."""
+    key = f"time-sliced-{ts.replicas}"
+    if ts.rename_by_default:
+        key += "-renamed"
+    if ts.fail_requests_greater_than_one:
+        key += "-strict"
+    return key
+
+
+def sharing_node_labels(sharing: GpuSharing | None) -> dict[str, str]:
+    """The node labels that make the GPU Operator apply a pool's sharing (set by the MachineSet template)."""
+    if sharing is not None and sharing.time_slicing is not None:
+        return {DEVICE_PLUGIN_CONFIG: time_slicing_key(sharing.time_slicing)}
+    if sharing is not None and sharing.mig is not None:
+        return {MIG_CONFIG: sharing.mig.profile}
+    return {}
 
 
 class ClusterAutoscalerConfig(_Model):

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from cluster_capacity.config import rules
 from cluster_capacity.config.errors import problems_from_pydantic
 from cluster_capacity.config.models import Values, _Model
-from cluster_capacity.config.sources import Layered, apply_sets, layer, merge, read_source
+from cluster_capacity.config.sources import Layered, Source, apply_sets, layer, merge, read_source
 from cluster_capacity.errors import ConfigError, Problem
 
 DEFAULT_PROJECT_FILE = "cluster-capacity.yaml"
@@ -29,6 +29,8 @@ class EnvEntry(_Model):
     capacity_enabled: bool = True
     #: ``None`` means: ignore MachineSet replicas when any pool of the env autoscales.
     capacity_ignore_machine_set_replicas: bool | None = None
+    #: The cluster's OpenShift version, as ``discover --env NAME --write`` recorded it (X.Y.Z).
+    openshift_version: str | None = Field(None, pattern=r"^\d+\.\d+(\.\d+)?$")
 
 
 class Project(_Model):
@@ -37,6 +39,8 @@ class Project(_Model):
     repo_url: str = Field(alias="repoURL", min_length=1)
     target_revision: str = "HEAD"
     gitops_namespace: str = "openshift-gitops"
+    #: Name of the ArgoCD instance (OpenShift GitOps) in ``gitopsNamespace``; default: the namespace's name.
+    argocd_instance: str | None = Field(None, min_length=1)
     #: Argo CD AppProject the Applications belong to.
     argocd_project: str = "default"
     destination_server: str = "https://kubernetes.default.svc"
@@ -169,38 +173,64 @@ def load_layered(paths: Sequence[str | Path], sets: Sequence[str] = ()) -> Layer
 
 
 def load_env(
-    project_path: str | Path | None, env_name: str, sets: Sequence[str] = (), *, gate: bool = True
+    project_path: str | Path | LoadedProject | None,
+    env_name: str,
+    sets: Sequence[str] = (),
+    *,
+    gate: bool = True,
 ) -> EnvConfig:
     """Load one env of a project: its entry, and ``values-common.yaml`` + ``values-<env>.yaml``."""
-    loaded = load_project(project_path)
-    entry = loaded.project.env(env_name)
-    files = loaded.values_files(env_name)
-    values = load_values(files, sets, gate=gate)
-    return EnvConfig(loaded, entry, values, tuple(files))
+    (cfg,) = load_envs(project_path, [env_name], sets, gate=gate)
+    return cfg
 
 
 def load_envs(
-    project_path: str | Path | None, env_names: Sequence[str], sets: Sequence[str] = ()
+    project: str | Path | LoadedProject | None,
+    names: Sequence[str] | None = None,
+    sets: Sequence[str] = (),
+    *,
+    gate: bool = True,
 ) -> list[EnvConfig]:
-    """Load several envs, reporting every env's problems; with more than one env each line names its envs.
+    """Load several envs (default: all) of a project, reading the project and common files once.
 
-    A problem in ``values-common.yaml`` that every env shares is one line: ``... (envs dev, prod)``.
+    Every env's problems are reported together, in one ``ConfigError``; with more than one env each
+    line names its envs, and a problem of ``values-common.yaml`` they share is one line:
+    ``... (envs dev, prod)``.
     """
-    configs: list[EnvConfig] = []
+    loaded = project if isinstance(project, LoadedProject) else load_project(project)
+    entries = [loaded.project.env(n) for n in names] if names is not None else list(loaded.project.envs)
+    common_path = loaded.values_dir / "values-common.yaml"
+    common: list[Source] = []
     found: dict[Problem, list[str]] = {}
-    for name in env_names:
+    common_ok = True
+    if common_path.is_file():
         try:
-            configs.append(load_env(project_path, name, sets))
-        except ConfigError as exc:
+            common.append(read_source(common_path))
+        except ConfigError as exc:  # still read each env's file, to report its problems too
             for problem in exc.problems:
-                found.setdefault(problem, []).append(name)
-    if not found:
-        return configs
-    if len(env_names) < 2:
+                found[problem] = [e.name for e in entries]
+            common_ok = False
+    out = []
+    for entry in entries:
+        env_path = loaded.values_dir / f"values-{entry.name}.yaml"
+        try:
+            env_source = read_source(env_path)
+            if not common_ok:
+                continue
+            layered = apply_sets(layer([*common, env_source]), sets)
+            values = values_from_layered(layered, gate=gate)
+        except ConfigError as exc:  # report every env's problems, not only the first env's
+            for problem in exc.problems:
+                found.setdefault(problem, []).append(entry.name)
+            continue
+        files = (common_path, env_path) if common_ok and common else (env_path,)
+        out.append(EnvConfig(loaded, entry, values, files))
+    if found and len(entries) < 2:
         raise ConfigError(list(found))
-    named = []
-    for problem, envs in found.items():
-        which = f"env {envs[0]}" if len(envs) == 1 else f"envs {', '.join(envs)}"
-        named.append(Problem(problem.file, problem.line, problem.path, f"{problem.message} ({which})"))
-    raise ConfigError(named)
-
+    if found:
+        named = []
+        for problem, envs in found.items():
+            which = f"env {envs[0]}" if len(envs) == 1 else f"envs {', '.join(envs)}"
+            named.append(Problem(problem.file, problem.line, problem.path, f"{problem.message} ({which})"))
+        raise ConfigError(named)
+    return out

@@ -12,6 +12,7 @@ from typing import Any
 
 from cluster_capacity import instances
 from cluster_capacity.config.models import MachineSetPool, OperatorGroupConfig, Values
+from cluster_capacity.config.sharing import check_sharing
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
 
@@ -58,6 +59,7 @@ def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Proble
     _check_cluster_autoscaler(values, add)
     _check_operator_groups(values, add)
     _check_neuron_pools(values, add, gate=gate)
+    check_sharing(values, add)
     return problems
 
 

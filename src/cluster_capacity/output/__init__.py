@@ -18,7 +18,12 @@ from typing import Any
 import yaml
 
 from cluster_capacity.errors import CapacityError
+from cluster_capacity.output import _emit
 
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 try:
     from yaml import CSafeDumper as _BaseDumper
 except ImportError:  # pragma: no cover
@@ -43,6 +48,14 @@ _Dumper.add_representer(str, _str)
 
 def dump(obj: Any) -> str:
     """One object as canonical YAML."""
+    try:
+        return _emit.emit(obj)
+    except _emit.Unsupported:
+        return dump_general(obj)
+
+
+def dump_general(obj: Any) -> str:
+    """``dump`` through PyYAML's general emitter: the definition of canonical, and the fallback."""
     text: str = yaml.dump(obj, Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=120)
     return text
 
@@ -74,7 +87,8 @@ def files_for(objects: list[dict[str, Any]]) -> dict[str, str]:
         "kind": "Kustomization",
         "resources": list(names),
     }
-    names[KUSTOMIZATION] = f"{MARKER}\n" + yaml.dump(kustomization, Dumper=_Dumper, sort_keys=False)
+    # keys already in sorted order, so the canonical dump keeps them as written
+    names[KUSTOMIZATION] = f"{MARKER}\n" + dump(kustomization)
     return names
 
 
@@ -88,7 +102,7 @@ def owned_files(folder: Path) -> set[str]:
     if not text.startswith(MARKER):
         return set()
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_Loader) or {}
     except yaml.YAMLError:
         return set()
     resources = data.get("resources") if isinstance(data, dict) else None

@@ -12,6 +12,7 @@ from cluster_capacity.render._meta import (
     metadata,
 )
 from cluster_capacity.render.olm import namespace, operator_group, subscription
+from cluster_capacity.render.sharing import device_plugin_configmap, sharing_spec
 
 
 def default_cluster_policy_spec() -> dict[str, Any]:
@@ -87,7 +88,12 @@ def render_nvidia(values: Values, env: str | None = None) -> list[Manifest]:
         out.append(operator_group(nv.operator_group, ns, env, nv.target_namespaces))
     out.append(subscription(nv.subscription, ns, env))
     if nv.cluster_policy.create:
-        spec = deep_merge(default_cluster_policy_spec(), nv.cluster_policy.spec)
+        spec = deep_merge(
+            deep_merge(default_cluster_policy_spec(), nv.cluster_policy.spec), sharing_spec(values)
+        )
+        configmap = device_plugin_configmap(values, ns, env)
+        if configmap is not None:
+            out.append(configmap)
         tolerations = gpu_tolerations(values)
         if tolerations and "tolerations" not in (nv.cluster_policy.spec.get("daemonsets") or {}):
             spec["daemonsets"] = {**spec.get("daemonsets", {}), "tolerations": tolerations}

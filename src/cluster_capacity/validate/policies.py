@@ -11,6 +11,7 @@ from typing import Any
 from cluster_capacity import instances, labels
 from cluster_capacity.render.rbac import PLURALS, UNGRANTED_GROUPS
 from cluster_capacity.validate.findings import Finding
+from cluster_capacity.validate.sharing import autoscaled_shared_pools_count, gpu_limits_count_shares
 from cluster_capacity.validate.sync_waves import capacity_first, manual_approval
 
 Manifest = dict[str, Any]
@@ -315,6 +316,8 @@ RULES: tuple[Rule, ...] = (
     autoscaled_pools_have_cluster_autoscaler,
     argocd_can_write,
     application_safe_sync,
+    gpu_limits_count_shares,
+    autoscaled_shared_pools_count,
 )
 
 

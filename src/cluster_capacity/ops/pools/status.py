@@ -1,14 +1,15 @@
 """Pool status: desired (Git) against live (MachineSets, Machines, Nodes), operators and Argo CD.
 
 Requests: one LIST each of MachineSets, Machines, MachineAutoscalers and Nodes, four for the operators
-(Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries) and one GET of the Application: nine,
+(Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries), one GET of the Application and one of the
+ClusterVersion (NVIDIA's guidance is checked against the live OpenShift version): ten,
 whatever the size of the cluster (up to 500 objects of a kind per page).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import labels
@@ -16,6 +17,8 @@ from cluster_capacity.ops.discovery.discover import (
     MACHINE_API_NAMESPACE,
     ApplicationFact,
     OperatorFact,
+    gpu_operator_advice,
+    openshift_version,
     read_application,
     read_operators,
 )
@@ -74,6 +77,9 @@ class StatusReport:
     operators: list[OperatorFact]
     application: ApplicationFact | None
     gitops_namespace: str
+    openshift_version: str = ""
+    #: NVIDIA's guidance on this OpenShift version with the installed GPU Operator (``compat``).
+    compatibility: list[str] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -140,7 +146,33 @@ def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -
         )
         for name, pool in names.items()
     ]
-    return StatusReport(env, infra_id, results, operators, application, gitops_ns)
+    results = [_left_by_smoke(r, live_sets.get(r.machineset), env) for r in results]
+    version = openshift_version(kube.get_or_none(k.CLUSTERVERSIONS, "version") or {})
+    return StatusReport(
+        env,
+        infra_id,
+        results,
+        operators,
+        application,
+        gitops_ns,
+        openshift_version=version,
+        compatibility=gpu_operator_advice(version, operators),
+    )
+
+
+def _left_by_smoke(pool: PoolStatus, live: Obj | None, env: str) -> PoolStatus:
+    """A pool an interrupted smoke run left scaled up bills for a node nobody asked for: say so, and how."""
+    from cluster_capacity.ops.smoke.record import cleanup_command, read_record
+
+    record = read_record(live)
+    if record is None or record.kept:
+        return pool
+    issue = (
+        f"left at {pool.live} replicas by {record.describe()}, which has not put it back to "
+        f"{record.original_replicas}; unless that run is still going: "
+        f"{cleanup_command(env, pool.name_suffix)}"
+    )
+    return replace(pool, issues=[*pool.issues, issue])
 
 
 def _one_pool(
