@@ -133,6 +133,12 @@ def _print(report: object) -> None:
         if app.revision:
             line += f", revision {app.revision[:12]}"
         out.print(line)
+        if app.orphans:
+            out.print(
+                f"{app.orphans} object(s) tracked by {app.name} are no longer in Git and keep running "
+                f"(auto-prune is off): `cluster-capacity diff --env {report.env}` lists them with the "
+                "command that removes each"
+            )
 
 
 def register(app: typer.Typer) -> None:
