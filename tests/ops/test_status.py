@@ -42,7 +42,7 @@ def test_every_phase_and_every_aws_failure(
     capacity = problems[made["InsufficientInstanceCapacity"]]
     assert (capacity.phase, capacity.reason) == ("Provisioning", "InsufficientInstanceCapacity")
     assert "We currently do not have sufficient g5.xlarge capacity" in capacity.message
-    assert "try another zone" in capacity.advice
+    assert "use another zone that offers it (us-west-2b, us-west-2c)" in capacity.advice
     vcpu = problems[made["VcpuLimitExceeded"]]
     assert vcpu.phase == "Failed" and vcpu.message.startswith(
         "error launching instance: You have requested more"

@@ -11,8 +11,6 @@ import typer
 from cluster_capacity.cli._inputs import AllOpt, EnvOpt, ProjectOpt, SetOpt, ValuesOpt, resolve
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
 
-APPS_FOLDER = "argocd"
-
 
 def render_cmd(
     values: ValuesOpt = None,
@@ -44,7 +42,7 @@ def render_cmd(
             assert t.output_dir is not None
             plan.append((t.output_dir, output.files_for(t.objects)))
         apps = [t.application for t in targets if t.application is not None]
-        plan.append((loaded.output_dir / APPS_FOLDER, output.files_for(apps)))
+        plan.append((loaded.apps_output_dir, output.files_for(apps)))
     elif output_dir:
         plan.append((output_dir, output.files_for(targets[0].objects)))
     else:

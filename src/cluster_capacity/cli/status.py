@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from cluster_capacity.cli._cluster import (
@@ -26,6 +29,13 @@ def status_cmd(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     output: OutputOpt = "table",
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            help="A `plan --save-snapshot` file: capacity advice names the zones that offer the type.",
+        ),
+    ] = None,
 ) -> None:
     """Pool status; exit 0 when every enabled pool is healthy, 1 otherwise."""
     from cluster_capacity.config import load_env
@@ -33,8 +43,13 @@ def status_cmd(
 
     fmt = check_format(output)
     cfg = load_env(project, env)
+    offerings = None
+    if snapshot is not None:
+        from cluster_capacity.aws.snapshot import load_snapshot
+
+        offerings = load_snapshot(snapshot).offerings
     with connect(kubeconfig, context) as kube:
-        report = pool_status(kube, cfg)
+        report = pool_status(kube, cfg, offerings=offerings)
     if fmt != "table":
         emit(report.to_dict(), fmt)
     else:

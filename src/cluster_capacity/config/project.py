@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import Field
@@ -19,6 +19,10 @@ from cluster_capacity.config.sources import Layered, Source, apply_sets, layer, 
 from cluster_capacity.errors import ConfigError, Problem
 
 DEFAULT_PROJECT_FILE = "cluster-capacity.yaml"
+#: The folder under ``outputDir`` that holds every env's Argo CD Application (so no env may be named so).
+APPS_FOLDER = "argocd"
+_MAX_NAME_BYTES = 255  # one path component, on every common file system
+_MAX_PATH_CHARS = 1024
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -78,8 +82,16 @@ class LoadedProject:
     def values_files(self, env: str) -> list[Path]:
         """``values-common.yaml`` (when present) then ``values-<env>.yaml`` (always expected)."""
         common = self.values_dir / "values-common.yaml"
-        files = [common] if common.is_file() else []
+        try:
+            files = [common] if common.is_file() else []
+        except OSError:  # a name too long for the file system: reading it reports the problem
+            files = []
         return [*files, self.values_dir / f"values-{env}.yaml"]
+
+    @property
+    def apps_output_dir(self) -> Path:
+        """Where the Applications of every env are rendered: ``<outputDir>/argocd``."""
+        return self.output_dir / APPS_FOLDER
 
     def env_output_dir(self, env: str) -> Path:
         return self.output_dir / env
@@ -118,11 +130,22 @@ def load_project(path: str | Path | None = None) -> LoadedProject:
     except PydanticValidationError as exc:
         raise ConfigError(problems_from_pydantic(exc, layered, Project)) from exc
     problems: list[Problem] = []
+    for key, value in (("valuesDir", project.values_dir), ("outputDir", project.output_dir)):
+        problem = repo_path_problem(value)
+        if problem:
+            problems.append(layered.problem((key,), problem))
     seen: set[str] = set()
     for i, entry in enumerate(project.envs):
         if not _ENV_NAME.match(entry.name):
             problems.append(
                 layered.problem(("envs", i, "name"), "must be lower-case letters, digits and '-'")
+            )
+        if entry.name == APPS_FOLDER:
+            problems.append(
+                layered.problem(
+                    ("envs", i, "name"),
+                    f"{APPS_FOLDER!r} is taken: <outputDir>/{APPS_FOLDER} holds the Applications; name the env otherwise",
+                )
             )
         if entry.name in seen:
             problems.append(layered.problem(("envs", i, "name"), f"duplicate env {entry.name!r}"))
@@ -130,6 +153,31 @@ def load_project(path: str | Path | None = None) -> LoadedProject:
     if problems:
         raise ConfigError(problems)
     return LoadedProject(file, project)
+
+
+def repo_path_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a folder of the repository (relative, inside it, a usable name), or None.
+
+    Argo CD syncs these paths from the repository, and ``init`` writes into them: a path outside the
+    repository would be synced from nowhere and written anywhere.
+    """
+    if not value or not value.strip():
+        return "must not be empty"
+    if "\0" in value:
+        return "must not contain a NUL character"
+    if len(value) > _MAX_PATH_CHARS:
+        return f"is {len(value)} characters; at most {_MAX_PATH_CHARS}"
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or PureWindowsPath(value).drive:
+        return f"{value!r} is absolute; give a path relative to the project file's folder"
+    depth = 0
+    for part in path.parts:
+        if len(part.encode("utf-8")) > _MAX_NAME_BYTES:
+            return f"the name {part[:20]!r}... is longer than {_MAX_NAME_BYTES} bytes"
+        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if depth < 0:
+            return f"{value!r} leaves the repository; give a folder inside it"
+    return None
 
 
 @functools.cache

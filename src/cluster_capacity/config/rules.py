@@ -163,17 +163,33 @@ def _check_cluster_autoscaler(values: Values, add: Any) -> None:
     if not (ca.enabled and values.enabled):
         return
     limits = ca.spec.get("resourceLimits")
-    gpus = limits.get("gpus") if isinstance(limits, dict) else None
+    limits_path = (*path, "spec", "resourceLimits")
+    if limits is None:
+        return
+    if not isinstance(limits, dict):
+        add(limits_path, "must be a mapping (maxNodesTotal, cores, memory, gpus)")
+        return
+    gpus = limits.get("gpus")
+    if gpus is None:
+        return
     if not isinstance(gpus, list):
+        add((*limits_path, "gpus"), "must be a list of {type, min, max}")
         return
     labels = {p.accelerator_label for p in values.enabled_pools if p.accelerator == "nvidia"} - {None}
-    listed = set()
+    listed: set[str] = set()
     for j, entry in enumerate(gpus):
         gpu_type = entry.get("type") if isinstance(entry, dict) else None
+        if not isinstance(gpu_type, str):
+            where = (*limits_path, "gpus", j) + (("type",) if isinstance(entry, dict) else ())
+            add(
+                where,
+                "must be a mapping with a string type" if not isinstance(entry, dict) else "must be a string",
+            )
+            continue
         listed.add(gpu_type)
         if labels and gpu_type not in labels:
             add(
-                (*path, "spec", "resourceLimits", "gpus", j, "type"),
+                (*limits_path, "gpus", j, "type"),
                 f"{gpu_type!r} matches no GPU pool; types must equal the pools' cluster-api/accelerator "
                 f"labels: {', '.join(sorted(str(x) for x in labels))}",
             )

@@ -9,6 +9,7 @@ whatever the size of the cluster (up to 500 objects of a kind per page).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -101,8 +102,18 @@ class StatusReport:
         return out
 
 
-def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -> StatusReport:
-    """Status of every pool in the env's values (enabled or not) against the live cluster."""
+def pool_status(
+    kube: Kube,
+    cfg: EnvConfig,
+    *,
+    now: dt.datetime | None = None,
+    offerings: Mapping[str, Iterable[str]] | None = None,
+) -> StatusReport:
+    """Status of every pool in the env's values (enabled or not) against the live cluster.
+
+    ``offerings`` (instance type -> zones, from a ``plan`` snapshot) lets capacity advice name the zones
+    that offer the type.
+    """
     from cluster_capacity import kube as k
 
     values = cfg.values
@@ -142,7 +153,15 @@ def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -
 
     results = [
         _one_pool(
-            pool, name, live_sets.get(name), by_set.get(name, []), nodes, autoscalers.get(name), region, now
+            pool,
+            name,
+            live_sets.get(name),
+            by_set.get(name, []),
+            nodes,
+            autoscalers.get(name),
+            region,
+            now,
+            offerings,
         )
         for name, pool in names.items()
     ]
@@ -184,6 +203,7 @@ def _one_pool(
     autoscaler: Obj | None,
     region: str,
     now: dt.datetime,
+    offerings: Mapping[str, Iterable[str]] | None = None,
 ) -> PoolStatus:
     phases = {phase: 0 for phase in PHASES}
     problems: list[MachineProblem] = []
@@ -194,7 +214,7 @@ def _one_pool(
         if m["metadata"].get("deletionTimestamp"):
             phase = "Deleting"
         phases[phase] = phases.get(phase, 0) + 1
-        problem = machine_problem(m, region=region, now=now)
+        problem = machine_problem(m, region=region, now=now, offerings=offerings)
         if problem is not None:
             problems.append(problem)
         node = nodes.get(((status.get("nodeRef") or {}).get("name")) or "")
