@@ -40,9 +40,9 @@ def _register() -> None:
     schema.register(app)
     plan.register(app)
     inferentia.register(app)
-    from cluster_capacity.cli import add_pool, argocd_health, diff, discover, init, status
+    from cluster_capacity.cli import add_pool, argocd_health, diff, discover, init, migrate, status
 
-    for module in (discover, init, add_pool, status, diff, argocd_health):
+    for module in (discover, init, add_pool, status, diff, argocd_health, migrate):
         module.register(app)
     smoke_cli.register(app)
 

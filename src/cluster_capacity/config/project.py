@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from cluster_capacity.config import rules
 from cluster_capacity.config.errors import problems_from_pydantic
-from cluster_capacity.config.models import Values, _Model
+from cluster_capacity.config.models import Switch, Values, _Model
 from cluster_capacity.config.sources import Layered, Source, apply_sets, layer, merge, read_source
 from cluster_capacity.errors import ConfigError, Problem
 
@@ -30,9 +30,9 @@ class EnvEntry(_Model):
     """One env: ``values-<name>.yaml`` and its Argo CD Application ``cluster-capacity-<name>``."""
 
     name: str = Field(min_length=1, max_length=40)
-    capacity_enabled: bool = True
+    capacity_enabled: Switch = True
     #: ``None`` means: ignore MachineSet replicas when any pool of the env autoscales.
-    capacity_ignore_machine_set_replicas: bool | None = None
+    capacity_ignore_machine_set_replicas: Switch | None = None
     #: The cluster's OpenShift version, as ``discover --env NAME --write`` recorded it (X.Y.Z).
     openshift_version: str | None = Field(None, pattern=r"^\d+\.\d+(\.\d+)?$")
 

@@ -40,7 +40,9 @@ class ChartFeatures:
 
     @classmethod
     def from_templates(cls, folder: Path) -> ChartFeatures:
-        """Read a checkout's ``templates/`` folder for the features it has."""
+        """Read a checkout's ``templates/`` folder for the features it has (none there: the newest)."""
+        if not folder.is_dir():
+            return cls()
 
         def text(name: str) -> str:
             path = folder / name
