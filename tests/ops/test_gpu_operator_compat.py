@@ -189,3 +189,17 @@ def test_status_breaks_a_not_ready_cluster_policy_down(
     )
     assert code == 0
     assert '"notReadyStates": [\n        "state-driver",\n        "state-device-plugin"\n      ]' in out
+
+
+def test_a_recorded_version_that_is_not_one_is_refused_with_its_line(
+    capsys: pytest.CaptureFixture[str], project: Path, crds_dir: Path
+) -> None:
+    text = project.read_text()
+    assert "  - name: prod\n" in text
+    project.write_text(text.replace("  - name: prod\n", "  - name: prod\n    openshiftVersion: four\n", 1))
+    line = project.read_text().splitlines().index("    openshiftVersion: four") + 1
+    code, out, err = run(
+        capsys, "validate", "--project", str(project), "--env", "prod", "--crds", str(crds_dir)
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines()[0].startswith(f"{project}:{line}: envs[0].openshiftVersion: ")

@@ -91,7 +91,8 @@ def render_nvidia(values: Values, env: str | None = None) -> list[Manifest]:
         spec = deep_merge(
             deep_merge(default_cluster_policy_spec(), nv.cluster_policy.spec), sharing_spec(values)
         )
-        configmap = device_plugin_configmap(values, ns, env)
+        strategy = str((spec.get("mig") or {}).get("strategy") or "single")
+        configmap = device_plugin_configmap(values, ns, env, strategy)
         if configmap is not None:
             out.append(configmap)
         tolerations = gpu_tolerations(values)

@@ -21,15 +21,19 @@ DEVICE_PLUGIN_CONFIGMAP = "device-plugin-config"
 DEFAULT_KEY = "default"
 
 
-def device_plugin_data(values: Values) -> dict[str, str]:
-    """``default`` plus one device-plugin config per time-slicing profile in use (empty when none is)."""
+def device_plugin_data(values: Values, strategy: str = "single") -> dict[str, str]:
+    """``default`` plus one device-plugin config per time-slicing profile in use (empty when none is).
+
+    ``flags.migStrategy`` repeats the ClusterPolicy's ``mig.strategy`` (``strategy``): the operator
+    also hands it to the plugin, and one value in both places leaves nothing to reconcile.
+    """
     profiles: dict[str, TimeSlicing] = {}
     for pool in values.enabled_pools:
         if pool.gpu_sharing is not None and pool.gpu_sharing.time_slicing is not None:
             profiles[time_slicing_key(pool.gpu_sharing.time_slicing)] = pool.gpu_sharing.time_slicing
     if not profiles:
         return {}
-    flags = f"version: v1\nflags:\n  migStrategy: {mig_strategy(values) or 'none'}\n"
+    flags = f"version: v1\nflags:\n  migStrategy: {strategy}\n"
     data = {DEFAULT_KEY: flags}
     for key in sorted(profiles):
         ts = profiles[key]
@@ -42,9 +46,11 @@ def device_plugin_data(values: Values) -> dict[str, str]:
     return data
 
 
-def device_plugin_configmap(values: Values, namespace: str, env: str | None) -> Manifest | None:
+def device_plugin_configmap(
+    values: Values, namespace: str, env: str | None, strategy: str = "single"
+) -> Manifest | None:
     """The ConfigMap the ClusterPolicy's ``devicePlugin.config`` names, when a pool time-slices."""
-    data = device_plugin_data(values)
+    data = device_plugin_data(values, strategy)
     if not data:
         return None
     return {

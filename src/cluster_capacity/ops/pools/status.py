@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import labels
+from cluster_capacity.config.sharing import mig_strategy, pool_shares
 from cluster_capacity.ops.discovery.discover import (
     MACHINE_API_NAMESPACE,
     ApplicationFact,
@@ -54,7 +55,7 @@ class PoolStatus:
     machines: dict[str, int]  # phase -> count
     nodes_ready: int
     nodes: int
-    gpus: int  # allocatable nvidia.com/gpu on Ready nodes
+    gpus: int  # allocatable nvidia.com/gpu on Ready nodes (the shared resource when the pool shares)
     neuron: int  # allocatable aws.amazon.com/neuron on Ready nodes
     autoscaler: tuple[int, int] | None  # min/max in Git
     live_autoscaler: tuple[int, int] | None  # min/max of the live MachineAutoscaler
@@ -151,6 +152,7 @@ def pool_status(
     for pool in pools:
         region = region or str(((pool.provider_spec or {}).get("placement") or {}).get("region") or "")
 
+    strategy = mig_strategy(values)
     results = [
         _one_pool(
             pool,
@@ -162,6 +164,7 @@ def pool_status(
             region,
             now,
             offerings,
+            gpu_resource=pool_shares(pool, strategy).resource,
         )
         for name, pool in names.items()
     ]
@@ -204,7 +207,10 @@ def _one_pool(
     region: str,
     now: dt.datetime,
     offerings: Mapping[str, Iterable[str]] | None = None,
+    *,
+    gpu_resource: str = GPU,
 ) -> PoolStatus:
+    """One pool; ``gpu_resource`` is what its nodes advertise (``nvidia.com/gpu.shared`` when shared so)."""
     phases = {phase: 0 for phase in PHASES}
     problems: list[MachineProblem] = []
     ready_nodes = total_nodes = gpus = neuron = 0
@@ -224,7 +230,7 @@ def _one_pool(
         if _ready(node):
             ready_nodes += 1
             allocatable = (node.get("status") or {}).get("allocatable") or {}
-            gpus += _int(allocatable.get(GPU))
+            gpus += _int(allocatable.get(gpu_resource))
             neuron += _int(allocatable.get(NEURON))
     live_replicas = int((live.get("spec") or {}).get("replicas") or 0) if live else None
     ready = int((live.get("status") or {}).get("readyReplicas") or 0) if live else 0
@@ -245,7 +251,7 @@ def _one_pool(
                 issues.append(f"{ready_nodes} of {live_replicas} nodes Ready")
             if accelerator == "nvidia" and ready_nodes and gpus == 0:
                 issues.append(
-                    "Ready nodes show no allocatable nvidia.com/gpu: GPU Operator driver or device "
+                    f"Ready nodes show no allocatable {gpu_resource}: GPU Operator driver or device "
                     "plugin not running"
                 )
             if accelerator == "neuron" and ready_nodes and neuron == 0:
