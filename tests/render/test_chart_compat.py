@@ -224,3 +224,25 @@ def test_dashboard_takes_its_name_from_config_map_name(tmp_path: Path) -> None:
     (cm,) = [o for o in render(values) if o["kind"] == "ConfigMap"]
     assert (cm["metadata"]["name"], cm["metadata"]["namespace"]) == ("gpu-board", "openshift-config-managed")
     assert list(cm["data"]) == ["nvidia-dcgm-exporter-dashboard.json"]
+
+
+def test_replica_counts_as_the_chart_printed_them(tmp_path: Path) -> None:
+    text = (
+        POOL.format(flag="true")
+        + "    replicas: '2'\n    autoscaler: {enabled: true, minReplicas: '1', maxReplicas: \"3\"}\n"
+    )
+    pool = load_values([write(tmp_path, "enabled: true\n" + text)]).machine_sets[0]
+    assert (pool.replicas, pool.autoscaler.min_replicas, pool.autoscaler.max_replicas) == (2, 1, 3)
+    assert errors(tmp_path, POOL.format(flag="true") + "    replicas: two\n") == [
+        'values.yaml:7: machineSets[0].replicas: must be an integer, got "two" (a string)'
+    ]
+
+
+def test_a_second_operator_group_in_openshift_operators_is_refused(tmp_path: Path) -> None:
+    assert errors(
+        tmp_path, "enabled: true\nnvidia:\n  enabled: true\n  installNamespace: openshift-operators\n"
+    ) == [
+        "values.yaml:4: nvidia.installNamespace: openshift-operators already has the cluster's global "
+        "OperatorGroup, and a second one makes OLM refuse every operator there (TooManyOperatorGroups; the "
+        "chart rendered one anyway): set nvidia.operatorGroup.create: false"
+    ]

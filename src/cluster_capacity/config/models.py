@@ -1,11 +1,11 @@
 """The values format (DESIGN.md section 2) as frozen pydantic models.
 
 Attribute names are snake_case; the keys in files are the camelCase aliases, exactly as teams already
-write them for the Helm chart. Types are strict: ``replicas: "3"`` is an error, not a silent coercion,
-because a GitOps repo is the wrong place to guess. The exceptions are the chart's own leniencies that are
-safe: its switches compare ``lower(value) == "true"``, so ``"true"``/``"false"`` strings mean what they say
-(any other string, which the chart silently read as false, is refused), and ``infraID: ""`` is the
-chart's placeholder for "not set".
+write them for the Helm chart. Types are strict: a label value of ``true`` is an error, not a silent
+coercion, because a GitOps repo is the wrong place to guess. The exceptions are the chart's own leniencies
+that are safe: its switches compare ``lower(value) == "true"``, so ``"true"``/``"false"`` strings mean what
+they say (any other string, which the chart silently read as false, is refused); it printed replica counts
+as they were, so ``replicas: "3"`` rendered 3; and ``infraID: ""`` is its placeholder for "not set".
 """
 
 from __future__ import annotations
@@ -59,6 +59,15 @@ def _blank_is_unset(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _digits(value: Any) -> Any:
+    """A count the chart printed into the manifest as written: ``"3"`` rendered as the integer 3."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+#: A replica count that also takes the chart's digit strings.
+Count = Annotated[int, BeforeValidator(_digits)]
 #: A boolean switch that also takes the chart's ``"true"``/``"false"`` strings.
 Switch = Annotated[bool, BeforeValidator(_chart_switch)]
 MasterSwitch = Annotated[bool, BeforeValidator(_master_switch)]
@@ -102,8 +111,8 @@ class PoolAutoscaler(_Model):
     """Renders a MachineAutoscaler for the pool when enabled."""
 
     enabled: Switch = False
-    min_replicas: int = Field(0, ge=0)
-    max_replicas: int = Field(1, ge=1)
+    min_replicas: Count = Field(0, ge=0)
+    max_replicas: Count = Field(1, ge=1)
 
 
 class TimeSlicing(_Model):
@@ -136,7 +145,7 @@ class MachineSetPool(_Model):
     enabled: Switch = False
     name_suffix: str = Field(min_length=1)
     namespace: str = "openshift-machine-api"
-    replicas: int = Field(0, ge=0)
+    replicas: Count = Field(0, ge=0)
     machine_role: str = Field("worker", min_length=1)
     machine_type: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)

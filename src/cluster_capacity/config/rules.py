@@ -11,7 +11,12 @@ from collections import Counter
 from typing import Any
 
 from cluster_capacity import instances
-from cluster_capacity.config.models import MachineSetPool, OperatorGroupConfig, Values
+from cluster_capacity.config.models import (
+    SHARED_OPERATORS_NAMESPACE,
+    MachineSetPool,
+    OperatorGroupConfig,
+    Values,
+)
 from cluster_capacity.config.sharing import check_sharing
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
@@ -219,6 +224,14 @@ def _check_operator_groups(values: Values, add: Any) -> None:
             )
         )
     for path, group, targets, namespace in groups:
+        if group.create and namespace == SHARED_OPERATORS_NAMESPACE:
+            add(
+                (*path[:-1], "installNamespace"),
+                f"{namespace} already has the cluster's global OperatorGroup, and a second one makes OLM "
+                "refuse every operator there (TooManyOperatorGroups; the chart rendered one anyway): set "
+                f"{'.'.join(str(p) for p in path)}.create: false",
+            )
+            continue
         if group.create and targets != [namespace]:
             add(
                 (*path, "targetNamespaces"),
