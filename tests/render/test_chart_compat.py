@@ -246,3 +246,19 @@ def test_a_second_operator_group_in_openshift_operators_is_refused(tmp_path: Pat
         "OperatorGroup, and a second one makes OLM refuse every operator there (TooManyOperatorGroups; the "
         "chart rendered one anyway): set nvidia.operatorGroup.create: false"
     ]
+
+
+def test_the_editor_schema_accepts_every_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from cluster_capacity.cli import main
+
+    assert main(["schema"]) == 0
+    validator = jsonschema.Draft202012Validator(json.loads(capsys.readouterr().out))
+    for path in sorted(SHAPES.glob("*/*.yaml")):
+        assert [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text()))] == [], path
+    bad = {"enabled": "false", "nvidia": {"enabled": "yes"}}
+    assert len(list(validator.iter_errors(bad))) == 2  # what the loader refuses, the schema flags

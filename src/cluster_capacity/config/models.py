@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -66,11 +66,31 @@ def _digits(value: Any) -> Any:
     return value
 
 
+_SWITCH_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "boolean"},
+            {"type": "string", "pattern": "^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\\s*$"},
+        ]
+    }
+)
 #: A replica count that also takes the chart's digit strings.
-Count = Annotated[int, BeforeValidator(_digits)]
+Count = Annotated[
+    int,
+    BeforeValidator(_digits),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^\\s*[0-9]+\\s*$"}]}
+    ),
+]
 #: A boolean switch that also takes the chart's ``"true"``/``"false"`` strings.
-Switch = Annotated[bool, BeforeValidator(_chart_switch)]
-MasterSwitch = Annotated[bool, BeforeValidator(_master_switch)]
+Switch = Annotated[bool, BeforeValidator(_chart_switch), _SWITCH_SCHEMA]
+MasterSwitch = Annotated[
+    bool,
+    BeforeValidator(_master_switch),
+    WithJsonSchema(
+        {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": "^\\s*[Tt][Rr][Uu][Ee]\\s*$"}]}
+    ),
+]
 
 
 def _served(kind: str, version: str) -> Any:
@@ -248,7 +268,14 @@ class Autoscaling(_Model):
     cluster_autoscaler: ClusterAutoscalerConfig = ClusterAutoscalerConfig()
 
 
+def _merged_over_defaults(schema: dict[str, Any]) -> None:
+    """A mapping that values files merge over defaults: a file may give any of its keys (for editors)."""
+    schema.pop("required", None)
+
+
 class OperatorGroupConfig(_Model):
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_merged_over_defaults)
+
     create: Switch = True
     name: str
     #: Empty means the install namespace for the GPU Operator and NFD (as the chart's ``default (list
@@ -257,6 +284,8 @@ class OperatorGroupConfig(_Model):
 
 
 class SubscriptionConfig(_Model):
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_merged_over_defaults)
+
     name: str
     channel: str = "stable"
     source: str
@@ -426,9 +455,11 @@ class Values(_Model):
     """One env's merged values (``values-common.yaml`` + ``values-<env>.yaml`` + ``--set``)."""
 
     enabled: MasterSwitch = False
-    infra_id: Annotated[str | None, BeforeValidator(_blank_is_unset)] = Field(
-        None, alias="infraID", min_length=1
-    )
+    infra_id: Annotated[
+        str | None,
+        BeforeValidator(_blank_is_unset),
+        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+    ] = Field(None, alias="infraID", min_length=1)
     machine_sets: list[MachineSetPool] = Field(default_factory=list)
     autoscaling: Autoscaling = Autoscaling()
     nvidia: NvidiaConfig = NvidiaConfig()
