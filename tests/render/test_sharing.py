@@ -45,7 +45,7 @@ def test_time_slicing_renders_configmap_policy_and_node_label(schema_check: Chec
     assert sorted(cm["data"]) == ["default", "time-sliced-4"]
     assert yaml.safe_load(cm["data"]["time-sliced-4"]) == {
         "version": "v1",
-        "flags": {"migStrategy": "none"},
+        "flags": {"migStrategy": "single"},  # the ClusterPolicy's mig.strategy, in both places
         "sharing": {
             "timeSlicing": {
                 "renameByDefault": False,
@@ -54,7 +54,7 @@ def test_time_slicing_renders_configmap_policy_and_node_label(schema_check: Chec
             }
         },
     }
-    assert yaml.safe_load(cm["data"]["default"]) == {"version": "v1", "flags": {"migStrategy": "none"}}
+    assert yaml.safe_load(cm["data"]["default"]) == {"version": "v1", "flags": {"migStrategy": "single"}}
     (cp,) = of(objects, "ClusterPolicy")
     assert cp["spec"]["devicePlugin"]["config"] == {"name": "device-plugin-config", "default": "default"}
     assert cp["spec"]["devicePlugin"]["enabled"] is True  # the rest of the default spec stays

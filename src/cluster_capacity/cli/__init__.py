@@ -50,9 +50,9 @@ def _register(app: typer.Typer) -> None:
     schema.register(app)
     plan.register(app)
     inferentia.register(app)
-    from cluster_capacity.cli import add_pool, argocd_health, diff, discover, init, status
+    from cluster_capacity.cli import add_pool, argocd_health, diff, discover, init, migrate, status
 
-    for module in (discover, init, add_pool, status, diff, argocd_health):
+    for module in (discover, init, add_pool, status, diff, argocd_health, migrate):
         module.register(app)
     smoke_cli.register(app)
 
@@ -136,7 +136,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    import signal
+
+    # SIGTERM unwinds like Ctrl-C, so a write in progress removes its staging copy instead of leaving it
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -71,7 +71,7 @@ def resolve(
     if env and all_envs:
         raise ConfigError("use either --env NAME or --all")
     loaded = load_project(project)
-    cfgs = load_envs(loaded, None if all_envs else [env or ""], sets)
+    cfgs = load_envs(loaded, None if all_envs else [env or ""], sets)  # each problem names its envs
     targets = [
         Target(
             cfg.env.name,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from cluster_capacity.cli._cluster import (
@@ -26,6 +29,13 @@ def status_cmd(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     output: OutputOpt = "table",
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            help="A `plan --save-snapshot` file: capacity advice names the zones that offer the type.",
+        ),
+    ] = None,
 ) -> None:
     """Pool status; exit 0 when every enabled pool is healthy, 1 otherwise."""
     from cluster_capacity.config import load_env
@@ -33,12 +43,19 @@ def status_cmd(
 
     fmt = check_format(output)
     cfg = load_env(project, env)
+    offerings = None
+    if snapshot is not None:
+        from cluster_capacity.aws.snapshot import load_snapshot
+
+        offerings = load_snapshot(snapshot).offerings
     with connect(kubeconfig, context) as kube:
-        report = pool_status(kube, cfg)
+        report = pool_status(kube, cfg, offerings=offerings)
     if fmt != "table":
         emit(report.to_dict(), fmt)
     else:
         _print(report)
+    for advice in report.compatibility:
+        say(f"warning: {advice}")
     if not report.pools:
         say(f"values-{env}.yaml has no pools")
     if not report.healthy:
@@ -48,6 +65,8 @@ def status_cmd(
 
 
 def _print(report: object) -> None:
+    from cluster_capacity.cli.discover import operator_state
+    from cluster_capacity.ops.discovery.gpu_operator import not_ready_operands
     from cluster_capacity.ops.pools.status import StatusReport
 
     assert isinstance(report, StatusReport)
@@ -112,9 +131,13 @@ def _print(report: object) -> None:
             o.channel,
             o.csv,
             o.csv_phase,
-            f"{o.instance} {o.instance_state}".strip(),
+            operator_state(o),
         )
     out.print(ops)
+    for o in report.operators:
+        for operand in not_ready_operands(o.namespace, o.not_ready_states):
+            out.print(f"{o.name}: {operand.state} not ready" + (f": {operand.hint}" if operand.hint else ""))
+            out.print(f"    look:     {operand.command}")
     app = report.application
     if app is None:
         out.print(
@@ -125,6 +148,12 @@ def _print(report: object) -> None:
         if app.revision:
             line += f", revision {app.revision[:12]}"
         out.print(line)
+        if app.orphans:
+            out.print(
+                f"{app.orphans} object(s) tracked by {app.name} are no longer in Git and keep running "
+                f"(auto-prune is off): `cluster-capacity diff --env {report.env}` lists them with the "
+                "command that removes each"
+            )
 
 
 def register(app: typer.Typer) -> None:

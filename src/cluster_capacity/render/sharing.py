@@ -12,7 +12,7 @@ from cluster_capacity import labels
 from cluster_capacity.config import Values
 from cluster_capacity.config.models import TimeSlicing, time_slicing_key
 from cluster_capacity.config.sharing import mig_strategy
-from cluster_capacity.render._meta import WAVE_OPERANDS, Manifest, metadata
+from cluster_capacity.render._meta import WAVE_OPERATOR_CRS, Manifest, metadata
 
 __all__ = ["DEFAULT_KEY", "DEVICE_PLUGIN_CONFIGMAP", "device_plugin_configmap", "sharing_spec"]
 
@@ -21,15 +21,19 @@ DEVICE_PLUGIN_CONFIGMAP = "device-plugin-config"
 DEFAULT_KEY = "default"
 
 
-def device_plugin_data(values: Values) -> dict[str, str]:
-    """``default`` plus one device-plugin config per time-slicing profile in use (empty when none is)."""
+def device_plugin_data(values: Values, strategy: str = "single") -> dict[str, str]:
+    """``default`` plus one device-plugin config per time-slicing profile in use (empty when none is).
+
+    ``flags.migStrategy`` repeats the ClusterPolicy's ``mig.strategy`` (``strategy``): the operator
+    also hands it to the plugin, and one value in both places leaves nothing to reconcile.
+    """
     profiles: dict[str, TimeSlicing] = {}
     for pool in values.enabled_pools:
         if pool.gpu_sharing is not None and pool.gpu_sharing.time_slicing is not None:
             profiles[time_slicing_key(pool.gpu_sharing.time_slicing)] = pool.gpu_sharing.time_slicing
     if not profiles:
         return {}
-    flags = f"version: v1\nflags:\n  migStrategy: {mig_strategy(values) or 'none'}\n"
+    flags = f"version: v1\nflags:\n  migStrategy: {strategy}\n"
     data = {DEFAULT_KEY: flags}
     for key in sorted(profiles):
         ts = profiles[key]
@@ -42,15 +46,17 @@ def device_plugin_data(values: Values) -> dict[str, str]:
     return data
 
 
-def device_plugin_configmap(values: Values, namespace: str, env: str | None) -> Manifest | None:
+def device_plugin_configmap(
+    values: Values, namespace: str, env: str | None, strategy: str = "single"
+) -> Manifest | None:
     """The ConfigMap the ClusterPolicy's ``devicePlugin.config`` names, when a pool time-slices."""
-    data = device_plugin_data(values)
+    data = device_plugin_data(values, strategy)
     if not data:
         return None
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": metadata(DEVICE_PLUGIN_CONFIGMAP, namespace, env=env, wave=WAVE_OPERANDS),
+        "metadata": metadata(DEVICE_PLUGIN_CONFIGMAP, namespace, env=env, wave=WAVE_OPERATOR_CRS),
         "data": data,
     }
 

@@ -42,6 +42,8 @@ NEURON_SCHEDULER = "neuron-scheduler"
 COMMANDS: dict[Accelerator, list[str]] = {"nvidia": ["nvidia-smi"], "neuron": ["neuron-ls"]}
 #: Label on every smoke pod, so a leftover one is easy to find: ``oc get pods -l cluster-capacity/smoke``.
 SMOKE_LABEL = "cluster-capacity/smoke"
+#: Label on a smoke pod: the id of the run that created it (``ops.smoke.record``).
+RUN_LABEL = "cluster-capacity/smoke-run"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 POD_NAME = "cluster-capacity-smoke"
@@ -189,6 +191,7 @@ def build_pod(
     namespace: str = "default",
     live_node_labels: dict[str, str] | None = None,
     live_taints: list[dict[str, Any]] | None = None,
+    run_id: str = "",
 ) -> dict[str, Any]:
     """The smoke pod for ``target``; live node labels and taints (from the MachineSet) win over Git's."""
     tolerations = [t.as_dict() for t in target.taints]
@@ -236,7 +239,9 @@ def build_pod(
             "labels": {
                 labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
                 labels.POOL: target.pool,
+                labels.ENV: target.env,
                 SMOKE_LABEL: "true",
+                **({RUN_LABEL: run_id} if run_id else {}),
             },
         },
         "spec": spec,
