@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from cluster_capacity.cli._inputs import AllOpt, EnvOpt, ProjectOpt, SetOpt, ValuesOpt, resolve
+from cluster_capacity.cli._inputs import (
+    AllOpt,
+    EnvOpt,
+    ProjectOpt,
+    SetOpt,
+    ValuesOpt,
+    argocd_objects,
+    resolve,
+)
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
 
 
@@ -41,8 +49,7 @@ def render_cmd(
         for t in targets:
             assert t.output_dir is not None
             plan.append((t.output_dir, output.files_for(t.objects)))
-        apps = [t.application for t in targets if t.application is not None]
-        plan.append((loaded.apps_output_dir, output.files_for(apps)))
+        plan.append((loaded.apps_output_dir, output.files_for(argocd_objects(targets, loaded))))
     elif output_dir:
         if output_dir.exists() and not output_dir.is_dir():
             raise ConfigError(f"-o {output_dir}: is a file; give a folder to render into")

@@ -26,6 +26,13 @@ _MAX_PATH_CHARS = 1024
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
+class ClusterRef(_Model):
+    """Where an env's Application deploys: an Argo CD cluster by ``name``, or an API ``server`` URL."""
+
+    name: str | None = Field(None, min_length=1)
+    server: str | None = Field(None, min_length=1)
+
+
 class EnvEntry(_Model):
     """One env: ``values-<name>.yaml`` and its Argo CD Application ``cluster-capacity-<name>``."""
 
@@ -35,6 +42,15 @@ class EnvEntry(_Model):
     capacity_ignore_machine_set_replicas: Switch | None = None
     #: The cluster's OpenShift version, as ``discover --env NAME --write`` recorded it (X.Y.Z).
     openshift_version: str | None = Field(None, pattern=r"^\d+\.\d+(\.\d+)?$")
+    #: The Application's destination (default: the project's ``destinationServer``, in-cluster).
+    cluster: ClusterRef | None = None
+    #: Kubeconfig context of the env's cluster, for the commands that read it (default: the cluster's name).
+    kube_context: str | None = Field(None, min_length=1)
+
+    @property
+    def context(self) -> str | None:
+        """The kubeconfig context to reach this env: ``kubeContext``, else the cluster's name, else None."""
+        return self.kube_context or (self.cluster.name if self.cluster else None)
 
 
 class Project(_Model):
@@ -48,6 +64,8 @@ class Project(_Model):
     #: Argo CD AppProject the Applications belong to.
     argocd_project: str = "default"
     destination_server: str = "https://kubernetes.default.svc"
+    #: One ApplicationSet (a list generator over the envs) instead of one Application per env.
+    application_set: Switch = False
     values_dir: str = "values"
     output_dir: str = "rendered"
     envs: list[EnvEntry] = Field(default_factory=list)
@@ -145,6 +163,12 @@ def load_project(path: str | Path | None = None) -> LoadedProject:
                 layered.problem(
                     ("envs", i, "name"),
                     f"{APPS_FOLDER!r} is taken: <outputDir>/{APPS_FOLDER} holds the Applications; name the env otherwise",
+                )
+            )
+        if entry.cluster is not None and (entry.cluster.name is None) == (entry.cluster.server is None):
+            problems.append(
+                layered.problem(
+                    ("envs", i, "cluster"), "give exactly one of name (an Argo CD cluster) or server"
                 )
             )
         if entry.name in seen:
