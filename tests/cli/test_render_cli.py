@@ -172,6 +172,23 @@ def test_failed_render_writes_nothing(capsys: pytest.CaptureFixture[str], projec
     assert not (project / "rendered").exists()
 
 
+def test_each_error_line_names_its_envs(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    common = project / "values" / "values-common.yaml"
+    common.write_text(common.read_text().replace("serviceMonitor: true", "serviceMonitor: maybe"))
+    (project / "values" / "values-dev.yaml").write_text("infraID: 7\n")
+    code, out, err = run(capsys, "render", "--project", str(project), "--all")
+    values = project / "values"
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f'{values}/values-common.yaml:9: nvidia.monitoring.serviceMonitor: must be true or false, got "maybe" (a string); the '
+        'Helm chart read every string but "true" as false, so write false if that is what you relied on '
+        "(envs prod, dev)",
+        f"{values}/values-dev.yaml:1: infraID: must be a string, got 7 (a int) (env dev)",
+    ]
+    code, _, err = run(capsys, "render", "--project", str(project), "--env", "prod")
+    assert code == 2 and err.rstrip().endswith("relied on")  # one env: no env named
+
+
 def test_schema_describes_the_values_format(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema")
     assert code == 0
@@ -204,10 +221,8 @@ def test_unchanged_folders_are_not_rewritten(capsys: pytest.CaptureFixture[str],
     touched = sorted(
         f.relative_to(project / "rendered").as_posix() for f in files if f.stat().st_mtime_ns != 1_000_000_000
     )
-    assert touched == [
-        f.relative_to(project / "rendered").as_posix()
-        for f in sorted((project / "rendered" / "prod").glob("*.yaml"))
-    ]
+    # inside the changed folder too, only the changed file is written; the others keep their mtimes
+    assert touched == ["prod/machineautoscaler-prod-nkqd9-gpu-g5-xlarge-us-west-2a.yaml"]
     assert err.splitlines()[-1] == "2 folder(s) already up to date"  # dev/ and argocd/
 
 

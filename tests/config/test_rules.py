@@ -237,17 +237,18 @@ def test_operator_groups_single_namespace(tmp_path: Path) -> None:
         "operatorGroup": {"targetNamespaces": []},
         "nfd": {"operatorGroup": {"targetNamespaces": ["openshift-nfd", "other"]}},
     }
+    # [] means the install namespace, as in the Helm chart: only NFD's second namespace is refused
     assert problems(tmp_path, values(nvidia=nvidia)) == [
         (
-            "nvidia.operatorGroup.targetNamespaces",
-            "must be [nvidia-gpu-operator]: the operator supports only OwnNamespace/SingleNamespace install "
-            "modes (an empty list means AllNamespaces)",
-        ),
-        (
             "nvidia.nfd.operatorGroup.targetNamespaces",
-            "must be [openshift-nfd]: the operator supports only OwnNamespace/SingleNamespace install "
-            "modes (an empty list means AllNamespaces)",
+            "must be [openshift-nfd] (or [], which means the same): the operator supports only "
+            "OwnNamespace/SingleNamespace install modes",
         ),
+    ]
+    nvidia["operatorGroup"]["targetNamespaces"] = ["default"]
+    assert [p for p, _ in problems(tmp_path, values(nvidia=nvidia))] == [
+        "nvidia.operatorGroup.targetNamespaces",
+        "nvidia.nfd.operatorGroup.targetNamespaces",
     ]
     # not created here, or not rendered at all: nothing to check
     nvidia["operatorGroup"]["create"] = False

@@ -193,3 +193,24 @@ def _with_pools(project: Path, suffixes: list[str], template: dict) -> EnvConfig
     data["autoscaling"]["clusterAutoscaler"]["enabled"] = False
     values.write_text(yaml.safe_dump(data))
     return load_env(project, "prod")
+
+
+def test_status_lists_each_kind_in_one_request_per_thousand_objects(
+    client: kube.Kube, kube_emulator: KubeEmulator, project: Path
+) -> None:
+    """1,500 Machines and Nodes: two pages each (1,000 + 500), not three as with pages of 500."""
+    pools = openshift.seed_large(
+        kube_emulator, machinesets=30, machines=1500, nodes=1500, infra_id="prod-nkqd9"
+    )
+    template = load_env(project, "prod").values.machine_sets[0].model_dump(by_alias=True)
+    cfg = _with_pools(project, pools, template)
+    kube_emulator.clear_requests()
+    report = pool_status(client, cfg, now=NOW)
+    assert sum(p.machines.get("Running", 0) for p in report.pools) == 1500
+    lists = [r for r in kube_emulator.requests if r.verb == "list"]
+    per_kind: dict[str, int] = {}
+    for r in lists:
+        per_kind[r.resource] = per_kind.get(r.resource, 0) + 1
+    assert per_kind["machines"] == 2 and per_kind["nodes"] == 2
+    assert per_kind["machinesets"] == 1
+    assert all(n <= 2 for n in per_kind.values()), per_kind

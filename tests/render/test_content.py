@@ -362,17 +362,19 @@ def test_dashboard_structure(schema_check: Check) -> None:
     schema_check(objects)
     cm = one(objects, "ConfigMap")
     assert cm["metadata"] == {
-        "name": "cluster-capacity-gpu-dashboard",
+        "name": "grafana-dashboard-nvidia-dcgm-exporter",  # the chart's name (dashboards.configMapName)
         "namespace": "dash",
         "labels": {
             "app.kubernetes.io/managed-by": "cluster-capacity",
             "cluster-capacity/env": "prod",
             "console.openshift.io/dashboard": "true",
+            "app.kubernetes.io/name": "cluster-capacity",
+            "app.kubernetes.io/part-of": "cluster-capacity",
         },
         "annotations": {"argocd.argoproj.io/sync-wave": "0"},
     }
-    assert list(cm["data"]) == ["gpu-capacity.json"]
-    text = cm["data"]["gpu-capacity.json"]
+    assert list(cm["data"]) == ["nvidia-dcgm-exporter-dashboard.json"]  # the chart's data key
+    text = cm["data"]["nvidia-dcgm-exporter-dashboard.json"]
     assert text.endswith("}\n") and text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
     board = json.loads(text)
     assert {k: v for k, v in board.items() if k != "panels"} == {
@@ -417,7 +419,15 @@ def test_service_monitor_content() -> None:
         "argocd.argoproj.io/sync-wave": "2",
         "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true",
     }
+    assert sm["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "cluster-capacity",
+        "cluster-capacity/env": "prod",
+        "app": "nvidia-dcgm-exporter",
+        "app.kubernetes.io/name": "cluster-capacity",
+        "app.kubernetes.io/part-of": "cluster-capacity",
+    }
     assert sm["spec"] == {
+        "jobLabel": "app",
         "selector": {"matchLabels": {"app": "nvidia-dcgm-exporter"}},
         "namespaceSelector": {"matchNames": ["nvidia-gpu-operator"]},
         "endpoints": [{"port": "gpu-metrics", "path": "/metrics", "interval": "30s"}],

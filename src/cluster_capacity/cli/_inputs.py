@@ -47,6 +47,7 @@ class Target:
     application: dict[str, Any] | None
     output_dir: Path | None  # the env's folder under the project's outputDir
     values: Any = None  # the env's Values
+    config: Any = None  # the env's EnvConfig (project mode)
 
 
 def resolve(
@@ -71,7 +72,7 @@ def resolve(
     if env and all_envs:
         raise ConfigError("use either --env NAME or --all")
     loaded = load_project(project)
-    cfgs = load_envs(loaded, None if all_envs else [env or ""], sets)
+    cfgs = load_envs(loaded, None if all_envs else [env or ""], sets)  # each problem names its envs
     targets = [
         Target(
             cfg.env.name,
@@ -79,7 +80,18 @@ def resolve(
             render_application(cfg),
             loaded.env_output_dir(cfg.env.name),
             cfg.values,
+            cfg,
         )
         for cfg in cfgs
     ]
     return targets, loaded
+
+
+def argocd_objects(targets: list[Target], loaded: Any) -> list[dict[str, Any]]:
+    """What ``<outputDir>/argocd`` holds: one Application per env, or the project's one ApplicationSet."""
+    if loaded.project.application_set:
+        from cluster_capacity.render import render_application_set
+
+        appset = render_application_set([t.config for t in targets])
+        return [appset] if appset is not None else []
+    return [t.application for t in targets if t.application is not None]

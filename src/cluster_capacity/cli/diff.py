@@ -44,7 +44,7 @@ def diff_cmd(
             sys.stdout.write(d.diff if d.diff.endswith("\n") else d.diff + "\n")
         orphans = [d for d in report.diffs if d.state == "orphan"]
         if orphans:
-            print(f"# Live in the cluster, labelled for env {env}, but no longer rendered by Git.")
+            print(f"# Live in the cluster, tracked by cluster-capacity-{env}, but no longer rendered by Git.")
             print("# Auto-prune is off, so they keep running (and billing). To remove them:")
             for d in orphans:
                 print(d.command)

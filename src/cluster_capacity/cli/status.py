@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cluster_capacity.cli._cluster import (
     ContextOpt,
-    EnvOpt,
     KubeconfigOpt,
     OutputOpt,
     ProjectOpt,
@@ -20,11 +19,18 @@ from cluster_capacity.cli._cluster import (
     say,
     table,
 )
+from cluster_capacity.cli._fleet import AllOpt, ParallelOpt, one_env, run_all
 from cluster_capacity.errors import EXIT_FAILED
+from cluster_capacity.ops.fleet import DEFAULT_PARALLEL
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig
 
 
 def status_cmd(
-    env: EnvOpt,
+    env: Annotated[str | None, typer.Option("--env", help="Env of the project: values-<env>.yaml.")] = None,
+    all_envs: AllOpt = False,
+    parallel: ParallelOpt = DEFAULT_PARALLEL,
     project: ProjectOpt = None,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
@@ -42,12 +48,26 @@ def status_cmd(
     from cluster_capacity.ops.pools.status import pool_status
 
     fmt = check_format(output)
-    cfg = load_env(project, env)
+    one_env(env, all_envs)
     offerings = None
     if snapshot is not None:
         from cluster_capacity.aws.snapshot import load_snapshot
 
         offerings = load_snapshot(snapshot).offerings
+    if all_envs:
+
+        def job(cfg: EnvConfig, kube_context: str | None) -> tuple[int, str]:
+            with connect(kubeconfig, kube_context) as kube:
+                report = pool_status(kube, cfg, offerings=offerings)
+            bad = [p.name_suffix for p in report.pools if not p.healthy]
+            if bad:
+                return EXIT_FAILED, f"not healthy: {', '.join(bad)}"
+            return 0, f"{sum(p.enabled for p in report.pools)} pool(s) healthy"
+
+        run_all(project, job, context=context, parallel=parallel, title="Pools of every env")
+        return
+    assert env is not None
+    cfg = load_env(project, env)
     with connect(kubeconfig, context) as kube:
         report = pool_status(kube, cfg, offerings=offerings)
     if fmt != "table":
@@ -148,6 +168,12 @@ def _print(report: object) -> None:
         if app.revision:
             line += f", revision {app.revision[:12]}"
         out.print(line)
+        if app.orphans:
+            out.print(
+                f"{app.orphans} object(s) tracked by {app.name} are no longer in Git and keep running "
+                f"(auto-prune is off): `cluster-capacity diff --env {report.env}` lists them with the "
+                "command that removes each"
+            )
 
 
 def register(app: typer.Typer) -> None:

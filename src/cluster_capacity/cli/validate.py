@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from cluster_capacity.cli._inputs import AllOpt, EnvOpt, ProjectOpt, SetOpt, ValuesOpt, resolve
+from cluster_capacity.cli._inputs import (
+    AllOpt,
+    EnvOpt,
+    ProjectOpt,
+    SetOpt,
+    ValuesOpt,
+    argocd_objects,
+    resolve,
+)
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
 from cluster_capacity.validate.findings import Finding
 
@@ -78,6 +86,13 @@ def validate_cmd(
             prefix = f"[{t.env}] " if t.env and len(targets) > 1 else ""
             print(f"{prefix}{finding}")
             failed = failed or finding.severity == "error" or strict
+    if all_envs and loaded is not None and loaded.project.application_set:
+        # the envs' Applications above are what the set generates; the set itself meets its CRD
+        for obj in argocd_objects(targets, loaded):
+            total += 1
+            for finding in registry.validate(obj):
+                print(finding)
+                failed = failed or finding.severity == "error" or strict
     if failed:
         raise typer.Exit(EXIT_FAILED)
     print(f"{total} object(s) valid", file=sys.stderr)

@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from cluster_capacity.config import rules
 from cluster_capacity.config.errors import problems_from_pydantic
-from cluster_capacity.config.models import Values, _Model
+from cluster_capacity.config.models import Switch, Values, _Model
 from cluster_capacity.config.sources import Layered, Source, apply_sets, layer, merge, read_source
 from cluster_capacity.errors import ConfigError, Problem
 
@@ -26,15 +26,31 @@ _MAX_PATH_CHARS = 1024
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
+class ClusterRef(_Model):
+    """Where an env's Application deploys: an Argo CD cluster by ``name``, or an API ``server`` URL."""
+
+    name: str | None = Field(None, min_length=1)
+    server: str | None = Field(None, min_length=1)
+
+
 class EnvEntry(_Model):
     """One env: ``values-<name>.yaml`` and its Argo CD Application ``cluster-capacity-<name>``."""
 
     name: str = Field(min_length=1, max_length=40)
-    capacity_enabled: bool = True
+    capacity_enabled: Switch = True
     #: ``None`` means: ignore MachineSet replicas when any pool of the env autoscales.
-    capacity_ignore_machine_set_replicas: bool | None = None
+    capacity_ignore_machine_set_replicas: Switch | None = None
     #: The cluster's OpenShift version, as ``discover --env NAME --write`` recorded it (X.Y.Z).
     openshift_version: str | None = Field(None, pattern=r"^\d+\.\d+(\.\d+)?$")
+    #: The Application's destination (default: the project's ``destinationServer``, in-cluster).
+    cluster: ClusterRef | None = None
+    #: Kubeconfig context of the env's cluster, for the commands that read it (default: the cluster's name).
+    kube_context: str | None = Field(None, min_length=1)
+
+    @property
+    def context(self) -> str | None:
+        """The kubeconfig context to reach this env: ``kubeContext``, else the cluster's name, else None."""
+        return self.kube_context or (self.cluster.name if self.cluster else None)
 
 
 class Project(_Model):
@@ -48,6 +64,8 @@ class Project(_Model):
     #: Argo CD AppProject the Applications belong to.
     argocd_project: str = "default"
     destination_server: str = "https://kubernetes.default.svc"
+    #: One ApplicationSet (a list generator over the envs) instead of one Application per env.
+    application_set: Switch = False
     values_dir: str = "values"
     output_dir: str = "rendered"
     envs: list[EnvEntry] = Field(default_factory=list)
@@ -147,6 +165,12 @@ def load_project(path: str | Path | None = None) -> LoadedProject:
                     f"{APPS_FOLDER!r} is taken: <outputDir>/{APPS_FOLDER} holds the Applications; name the env otherwise",
                 )
             )
+        if entry.cluster is not None and (entry.cluster.name is None) == (entry.cluster.server is None):
+            problems.append(
+                layered.problem(
+                    ("envs", i, "cluster"), "give exactly one of name (an Argo CD cluster) or server"
+                )
+            )
         if entry.name in seen:
             problems.append(layered.problem(("envs", i, "name"), f"duplicate env {entry.name!r}"))
         seen.add(entry.name)
@@ -241,19 +265,22 @@ def load_envs(
 ) -> list[EnvConfig]:
     """Load several envs (default: all) of a project, reading the project and common files once.
 
-    Every env's problems are reported together, in one ``ConfigError``.
+    Every env's problems are reported together, in one ``ConfigError``; with more than one env each
+    line names its envs, and a problem of ``values-common.yaml`` they share is one line:
+    ``... (envs dev, prod)``.
     """
     loaded = project if isinstance(project, LoadedProject) else load_project(project)
     entries = [loaded.project.env(n) for n in names] if names is not None else list(loaded.project.envs)
     common_path = loaded.values_dir / "values-common.yaml"
     common: list[Source] = []
-    problems: list[Problem] = []
+    found: dict[Problem, list[str]] = {}
     common_ok = True
     if common_path.is_file():
         try:
             common.append(read_source(common_path))
         except ConfigError as exc:  # still read each env's file, to report its problems too
-            problems.extend(exc.problems)
+            for problem in exc.problems:
+                found[problem] = [e.name for e in entries]
             common_ok = False
     out = []
     for entry in entries:
@@ -265,10 +292,17 @@ def load_envs(
             layered = apply_sets(layer([*common, env_source]), sets)
             values = values_from_layered(layered, gate=gate)
         except ConfigError as exc:  # report every env's problems, not only the first env's
-            problems.extend(exc.problems)
+            for problem in exc.problems:
+                found.setdefault(problem, []).append(entry.name)
             continue
         files = (common_path, env_path) if common_ok and common else (env_path,)
         out.append(EnvConfig(loaded, entry, values, files))
-    if problems:
-        raise ConfigError(problems)
+    if found and len(entries) < 2:
+        raise ConfigError(list(found))
+    if found:
+        named = []
+        for problem, envs in found.items():
+            which = f"env {envs[0]}" if len(envs) == 1 else f"envs {', '.join(envs)}"
+            named.append(Problem(problem.file, problem.line, problem.path, f"{problem.message} ({which})"))
+        raise ConfigError(named)
     return out

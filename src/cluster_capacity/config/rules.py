@@ -11,7 +11,12 @@ from collections import Counter
 from typing import Any
 
 from cluster_capacity import instances
-from cluster_capacity.config.models import MachineSetPool, OperatorGroupConfig, Values
+from cluster_capacity.config.models import (
+    SHARED_OPERATORS_NAMESPACE,
+    MachineSetPool,
+    OperatorGroupConfig,
+    Values,
+)
 from cluster_capacity.config.sharing import check_sharing
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
@@ -203,15 +208,33 @@ def _check_cluster_autoscaler(values: Values, add: Any) -> None:
 
 def _check_operator_groups(values: Values, add: Any) -> None:
     nv = values.nvidia
-    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, str]] = []
+    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, list[str], str]] = []
     if nv.enabled:
-        groups.append((("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace))
+        groups.append(
+            (("nvidia", "operatorGroup"), nv.operator_group, nv.target_namespaces, nv.install_namespace)
+        )
     if values.nfd_enabled:  # NFD, like the GPU Operator, supports only OwnNamespace/SingleNamespace
-        groups.append((("nvidia", "nfd", "operatorGroup"), nv.nfd.operator_group, nv.nfd.install_namespace))
-    for path, group, namespace in groups:
-        if group.create and group.target_namespaces != [namespace]:
+        nfd = nv.nfd
+        groups.append(
+            (
+                ("nvidia", "nfd", "operatorGroup"),
+                nfd.operator_group,
+                nfd.target_namespaces,
+                nfd.install_namespace,
+            )
+        )
+    for path, group, targets, namespace in groups:
+        if group.create and namespace == SHARED_OPERATORS_NAMESPACE:
+            add(
+                (*path[:-1], "installNamespace"),
+                f"{namespace} already has the cluster's global OperatorGroup, and a second one makes OLM "
+                "refuse every operator there (TooManyOperatorGroups; the chart rendered one anyway): set "
+                f"{'.'.join(str(p) for p in path)}.create: false",
+            )
+            continue
+        if group.create and targets != [namespace]:
             add(
                 (*path, "targetNamespaces"),
-                f"must be [{namespace}]: the operator supports only OwnNamespace/SingleNamespace install "
-                f"modes (an empty list means AllNamespaces)",
+                f"must be [{namespace}] (or [], which means the same): the operator supports only "
+                f"OwnNamespace/SingleNamespace install modes",
             )

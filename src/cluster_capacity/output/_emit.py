@@ -211,7 +211,7 @@ def _item(item: Any, indent: int, out: list[str], seen: set[int]) -> None:
 
 
 def _enter(obj: Any, seen: set[int]) -> None:
-    # the general emitter writes an anchor and an alias for a collection reached twice
+    # PyYAML would anchor a collection reached twice; the general path writes it out again instead
     if id(obj) in seen:
         raise Unsupported(obj)
     seen.add(id(obj))

@@ -6,7 +6,7 @@ from typing import Any
 
 from cluster_capacity.config import Values
 from cluster_capacity.render._meta import (
-    WAVE_OPERANDS,
+    WAVE_OPERATOR_CRS,
     Manifest,
     deep_merge,
     metadata,
@@ -82,10 +82,10 @@ def render_nvidia(values: Values, env: str | None = None) -> list[Manifest]:
         return []
     ns = nv.install_namespace
     out: list[Manifest] = []
-    if nv.create_namespace:
+    if nv.renders_namespace:
         out.append(namespace(ns, env))
     if nv.operator_group.create:
-        out.append(operator_group(nv.operator_group, ns, env))
+        out.append(operator_group(nv.operator_group, ns, env, nv.target_namespaces))
     out.append(subscription(nv.subscription, ns, env))
     if nv.cluster_policy.create:
         spec = deep_merge(
@@ -100,9 +100,11 @@ def render_nvidia(values: Values, env: str | None = None) -> list[Manifest]:
             spec["daemonsets"] = {**spec.get("daemonsets", {}), "tolerations": tolerations}
         out.append(
             {
-                "apiVersion": "nvidia.com/v1",
+                "apiVersion": nv.cluster_policy.api_version,
                 "kind": "ClusterPolicy",
-                "metadata": metadata(nv.cluster_policy.name, env=env, wave=WAVE_OPERANDS, skip_dry_run=True),
+                "metadata": metadata(
+                    nv.cluster_policy.name, env=env, wave=WAVE_OPERATOR_CRS, skip_dry_run=True
+                ),
                 "spec": spec,
             }
         )

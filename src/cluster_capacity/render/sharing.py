@@ -12,7 +12,7 @@ from cluster_capacity import labels
 from cluster_capacity.config import Values
 from cluster_capacity.config.models import TimeSlicing, time_slicing_key
 from cluster_capacity.config.sharing import mig_strategy
-from cluster_capacity.render._meta import WAVE_OPERANDS, Manifest, metadata
+from cluster_capacity.render._meta import WAVE_OPERATOR_CRS, Manifest, metadata
 
 __all__ = ["DEFAULT_KEY", "DEVICE_PLUGIN_CONFIGMAP", "device_plugin_configmap", "sharing_spec"]
 
@@ -56,7 +56,7 @@ def device_plugin_configmap(
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": metadata(DEVICE_PLUGIN_CONFIGMAP, namespace, env=env, wave=WAVE_OPERANDS),
+        "metadata": metadata(DEVICE_PLUGIN_CONFIGMAP, namespace, env=env, wave=WAVE_OPERATOR_CRS),
         "data": data,
     }
 

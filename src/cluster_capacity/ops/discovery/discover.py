@@ -97,6 +97,9 @@ class ApplicationFact:
     revision: str
     ignores_replicas: bool
     message: str = ""
+    #: Live objects Argo CD tracks for it that Git no longer renders (``requiresPruning``; ``diff`` lists
+    #: them with the command that removes each, auto-prune being off).
+    orphans: int = 0
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,7 @@ def application_fact(app: Obj) -> ApplicationFact:
         revision=str((status.get("sync") or {}).get("revision") or ""),
         ignores_replicas=ignores and respect,
         message=str((status.get("operationState") or {}).get("message") or ""),
+        orphans=sum(1 for r in status.get("resources") or [] if r.get("requiresPruning")),
     )
 
 

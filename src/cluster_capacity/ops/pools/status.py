@@ -3,7 +3,7 @@
 Requests: one LIST each of MachineSets, Machines, MachineAutoscalers and Nodes, four for the operators
 (Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries), one GET of the Application and one of the
 ClusterVersion (NVIDIA's guidance is checked against the live OpenShift version): ten,
-whatever the size of the cluster (up to 500 objects of a kind per page).
+whatever the size of the cluster (up to 1,000 objects of a kind per page).
 """
 
 from __future__ import annotations
