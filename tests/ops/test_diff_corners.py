@@ -52,7 +52,7 @@ def test_orphan_machine_autoscalers_of_this_env_only(
             "name": "prod-nkqd9-old-pool",
             "state": "orphan",
             "diff": "",
-            "command": f"oc delete machineautoscaler prod-nkqd9-old-pool -n {MAS}",
+            "command": f"oc delete machineautoscaler.autoscaling.openshift.io prod-nkqd9-old-pool -n {MAS}",
         }
     ]
     assert report.drift and report.to_dict()["drift"] is True
@@ -72,8 +72,11 @@ def test_orphans_are_found_when_git_renders_no_pool_any_more(
     states = {(d.kind, d.name): (d.state, d.command) for d in diffs if d.state == "orphan"}
     assert sorted(d.state for d in diffs) == ["changed", "changed", "orphan", "orphan"]
     assert states == {
-        ("MachineSet", POOL): ("orphan", f"oc delete machineset {POOL} -n {MAS}"),
-        ("MachineAutoscaler", POOL): ("orphan", f"oc delete machineautoscaler {POOL} -n {MAS}"),
+        ("MachineSet", POOL): ("orphan", f"oc delete machineset.machine.openshift.io {POOL} -n {MAS}"),
+        ("MachineAutoscaler", POOL): (
+            "orphan",
+            f"oc delete machineautoscaler.autoscaling.openshift.io {POOL} -n {MAS}",
+        ),
     }
 
 
@@ -90,7 +93,8 @@ def test_the_get_fallback_looks_in_the_objects_namespace(
         ("ClusterPolicy", "", "cluster-policy", "changed"),
         ("Subscription", "openshift-nfd", "nfd", "changed"),
     ]
-    assert kube_emulator.count(verb="get") == 2
+    # looked up where they live, not cluster-wide
+    assert kube_emulator.count(verb="get", path="/apis/operators.coreos.com/v1alpha1/subscriptions/nfd") == 0
     assert (
         kube_emulator.count(
             verb="get", path="/apis/operators.coreos.com/v1alpha1/namespaces/openshift-nfd/subscriptions/nfd"
@@ -139,7 +143,7 @@ def test_a_live_applications_ignore_differences_are_honoured(
             verb="get",
             path="/apis/argoproj.io/v1alpha1/namespaces/openshift-gitops/applications/cluster-capacity-prod",
         )
-        == 1
+        >= 1
     )
 
 
