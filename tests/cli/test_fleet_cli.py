@@ -75,3 +75,28 @@ def test_status_needs_env_or_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err.strip() == "give --env NAME, or --all for every env of the project"
     assert main(["status", "--env", "prod", "--all"]) == 2
     assert capsys.readouterr().err.strip() == "use either --env NAME or --all"
+
+
+def test_diff_all_drift_is_a_row_and_the_fleet_exit_code(
+    fleet: tuple[Path, Path], capsys: pytest.CaptureFixture[str], kube_emulator: KubeEmulator
+) -> None:
+    from cluster_capacity.config import load_env
+    from tests.ops.test_diff import sync
+
+    root, kubeconfig = fleet
+    args = ["diff", "--all", "--project", str(root), "--kubeconfig", str(kubeconfig)]
+
+    def rows() -> dict[str, str]:
+        out = capsys.readouterr().out
+        return {
+            line.split()[0]: re.sub(r" +", " ", line.strip()) for line in out.splitlines()[1:] if line.strip()
+        }
+
+    assert main(args) == 1  # lab cannot be reached: a failure outranks drift
+    assert rows()["prod"].startswith("prod east drift ")
+    sync(kube_emulator, load_env(root, "prod"))
+    assert main(args) == 1
+    assert re.fullmatch(r"prod east ok no drift \(\d+ objects compared\)", rows()["prod"])
+    # without the unreachable env, the fleet's code is the envs' own
+    (root / "cluster-capacity.yaml").write_text(PROJECT.split("  - name: lab")[0])
+    assert main(args) == 0
