@@ -126,3 +126,16 @@ def quota_family(instance_type: str) -> QuotaFamily:
 def quota_code(instance_type: str, market: Market) -> str:
     """Service Quotas code of the vCPU quota ``instance_type`` counts against in ``market``."""
     return QUOTA_CODES[(quota_family(instance_type), market)]
+
+
+Architecture = Literal["x86_64", "arm64"]
+
+# Graviton families carry a "g" right after the generation (m6g, c7gn, r8gd, t4g, g5g, x2gd, im4gn,
+# is4gen, hpc7g); Grace-based GPU families are named for it (p6e-gb200). Everything else is x86_64.
+_ARM_FAMILY = re.compile(r"^(?:a1|[a-z]+\d+g[a-z]*|[a-z0-9]+-gb\d+)$")
+
+
+def architecture(instance_type: str) -> Architecture:
+    """The CPU architecture of an instance type, as EC2 names it (``x86_64`` or ``arm64``)."""
+    family, _ = split_instance_type(instance_type)
+    return "arm64" if _ARM_FAMILY.match(family) else "x86_64"

@@ -26,5 +26,10 @@ INTERRUPTIBLE = "machine.openshift.io/interruptible-instance"
 GPU_RESOURCE = "nvidia.com/gpu"
 NEURON_RESOURCE = "aws.amazon.com/neuron"
 
+#: Node labels the GPU Operator reads to share a node's GPUs: the device-plugin config key to use
+#: (time-slicing), and the MIG Manager profile to partition the GPUs with.
+DEVICE_PLUGIN_CONFIG = "nvidia.com/device-plugin.config"
+MIG_CONFIG = "nvidia.com/mig.config"
+
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"

@@ -307,3 +307,10 @@ def test_botocore_errors_are_translated(aws_credentials: None, raised: Exception
     aws = Aws(region="us-west-2")
     with pytest.raises(AwsError, match=expected), aws._translate("ec2:DescribeInstances"):
         raise raised
+
+
+def test_instance_architecture_from_ec2(moto: None) -> None:
+    from cluster_capacity.aws.fetch import instance_architecture
+
+    assert instance_architecture("g5g.xlarge", region="us-west-2") == "arm64"
+    assert instance_architecture("g5.xlarge", region="us-west-2") == "x86_64"

@@ -188,6 +188,39 @@ def test_status_healthy(
     )
 
 
+def test_status_counts_what_git_no_longer_renders(
+    capsys: pytest.CaptureFixture[str],
+    kubeconfig: Path,
+    cluster: SeededCluster,
+    kube_emulator: KubeEmulator,
+    project: Path,
+) -> None:
+    pruning = {
+        "group": "rbac.authorization.k8s.io",
+        "version": "v1",
+        "kind": "ClusterRole",
+        "requiresPruning": True,
+    }
+    resources = [
+        {**pruning, "name": "openshift-gitops-argocd-nvidia-clusterpolicy"},
+        {**pruning, "kind": "ClusterRoleBinding", "name": "openshift-gitops-argocd-nvidia-clusterpolicy"},
+        {"group": "nvidia.com", "version": "v1", "kind": "ClusterPolicy", "name": "cluster-policy"},
+    ]
+    kube_emulator.update(
+        "Application", "cluster-capacity-prod", "openshift-gitops", patch={"status": {"resources": resources}}
+    )
+    args = ("status", "--env", "prod", "--kubeconfig", str(kubeconfig), "--project", str(project))
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert (
+        "2 object(s) tracked by cluster-capacity-prod are no longer in Git and keep running (auto-prune is "
+        "off): `cluster-capacity diff --env prod` lists them with the command that removes each"
+        in " ".join(out.split())
+    )
+    code, out, _ = run(capsys, *args, "-o", "json")
+    assert json.loads(out)["application"]["orphans"] == 2
+
+
 def test_status_failed_machines(
     capsys: pytest.CaptureFixture[str],
     kubeconfig: Path,
@@ -249,7 +282,7 @@ def test_diff_exit_codes(
     code, out, err = run(capsys, *args)
     assert code == 3
     assert "--- live/ClusterPolicy/cluster-policy\n+++ git/ClusterPolicy/cluster-policy\n" in out
-    assert "oc delete machineset prod-nkqd9-gpu-old -n openshift-machine-api\n" in out
+    assert "oc delete machineset.machine.openshift.io prod-nkqd9-gpu-old -n openshift-machine-api\n" in out
     assert err.startswith("drift in env prod: 1 changed, 0 missing, 1 no longer in Git")
 
     code, out, _ = run(capsys, *args, "-o", "json")

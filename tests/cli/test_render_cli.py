@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -171,6 +172,23 @@ def test_failed_render_writes_nothing(capsys: pytest.CaptureFixture[str], projec
     assert not (project / "rendered").exists()
 
 
+def test_each_error_line_names_its_envs(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    common = project / "values" / "values-common.yaml"
+    common.write_text(common.read_text().replace("serviceMonitor: true", "serviceMonitor: maybe"))
+    (project / "values" / "values-dev.yaml").write_text("infraID: 7\n")
+    code, out, err = run(capsys, "render", "--project", str(project), "--all")
+    values = project / "values"
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f'{values}/values-common.yaml:9: nvidia.monitoring.serviceMonitor: must be true or false, got "maybe" (a string); the '
+        'Helm chart read every string but "true" as false, so write false if that is what you relied on '
+        "(envs prod, dev)",
+        f"{values}/values-dev.yaml:1: infraID: must be a string, got 7 (a int) (env dev)",
+    ]
+    code, _, err = run(capsys, "render", "--project", str(project), "--env", "prod")
+    assert code == 2 and err.rstrip().endswith("relied on")  # one env: no env named
+
+
 def test_schema_describes_the_values_format(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema")
     assert code == 0
@@ -189,3 +207,26 @@ def test_project_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "repoURL" in schema["properties"] and "repoURL" in schema["required"]
     validator = jsonschema.Draft202012Validator(schema)
     assert list(validator.iter_errors(yaml.safe_load((EXAMPLES / "cluster-capacity.yaml").read_text()))) == []
+
+
+def test_unchanged_folders_are_not_rewritten(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    assert run(capsys, "render", "--project", str(project), "--all")[0] == 0
+    files = sorted((project / "rendered").rglob("*.yaml"))
+    for f in files:
+        os.utime(f, ns=(1_000_000_000, 1_000_000_000))
+    values = project / "values" / "values-prod.yaml"
+    values.write_text(values.read_text().replace("maxReplicas: 2", "maxReplicas: 3"))
+    code, _, err = run(capsys, "render", "--project", str(project), "--all")
+    assert code == 0, err
+    touched = sorted(
+        f.relative_to(project / "rendered").as_posix() for f in files if f.stat().st_mtime_ns != 1_000_000_000
+    )
+    # inside the changed folder too, only the changed file is written; the others keep their mtimes
+    assert touched == ["prod/machineautoscaler-prod-nkqd9-gpu-g5-xlarge-us-west-2a.yaml"]
+    assert err.splitlines()[-1] == "2 folder(s) already up to date"  # dev/ and argocd/
+
+
+def test_second_example_output_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """Golden files of examples/neuron (Neuron stack, dashboard, every off-switch)."""
+    code, _, err = run(capsys, "render", "--project", str(EXAMPLES / "neuron"), "--all", "--check")
+    assert code == 0, err

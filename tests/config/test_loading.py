@@ -97,7 +97,8 @@ def test_defaults_follow_the_design(tmp_path: Path) -> None:
     )
     nv = values.nvidia
     assert nv.enabled is False and nv.nfd.enabled and nv.rbac.create and nv.monitoring.service_monitor
-    assert nv.operator_group.target_namespaces == ["nvidia-gpu-operator"]
+    assert nv.operator_group.target_namespaces == []  # the chart's default: the install namespace
+    assert nv.target_namespaces == ["nvidia-gpu-operator"]
     assert nv.nfd.subscription.name == "nfd" and nv.nfd.subscription.source == "redhat-operators"
     assert nv.rbac.application_controller_service_account == "openshift-gitops-argocd-application-controller"
     assert values.autoscaling.cluster_autoscaler.name == "default"
@@ -156,7 +157,7 @@ def test_defaults_follow_the_design(tmp_path: Path) -> None:
             "reservation cannot be used together",
         ),
         (
-            "nvidia:\n  enabled: true\n  operatorGroup:\n    targetNamespaces: []\n",
+            "nvidia:\n  enabled: true\n  operatorGroup:\n    targetNamespaces: [default]\n",
             "v.yaml:4: nvidia.operatorGroup.targetNamespaces: must be [nvidia-gpu-operator]",
         ),
         (

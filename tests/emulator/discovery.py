@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .faults import HttpError
+from .faults import PageNotFound
 from .resources import ResourceType
 
 Obj = dict[str, Any]
@@ -50,7 +50,7 @@ def discovery(types: Types, path: str, git_version: str) -> Obj:
         return {"kind": "APIGroup", "apiVersion": "v1", **_group_body(segs[1], groups[segs[1]])}
     if len(segs) == 3 and segs[0] == "apis" and segs[2] in groups.get(segs[1], []):
         return _resource_list(types, segs[1], segs[2])
-    raise HttpError(404, "the server could not find the requested resource")
+    raise PageNotFound()
 
 
 def _group_body(group: str, versions: list[str]) -> Obj:

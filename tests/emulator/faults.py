@@ -79,6 +79,19 @@ class HttpError(Exception):
         self.code, self.message, self.details = code, message, details or {}
 
 
+class PageNotFound(HttpError):
+    """A path no handler serves: kube-apiserver's last handler answers ``http.NotFound``, plain text.
+
+    That is what an API group that is not installed (or a resource a CRD group lacks) gets on a real
+    server, not a ``Status``: clients must tell "not served" from "no such object" by that.
+    """
+
+    TEXT = "404 page not found\n"
+
+    def __init__(self) -> None:
+        super().__init__(404, self.TEXT.strip())
+
+
 def status_body(error: HttpError) -> Obj:
     body: Obj = {
         "kind": "Status",

@@ -46,7 +46,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .discovery import discovery
-from .faults import Fault, HttpError, RecordedRequest, fault_status, status_body
+from .faults import Fault, HttpError, PageNotFound, RecordedRequest, fault_status, status_body
 from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from .resources import OPENSHIFT_RESOURCES, ResourceType
 from .selectors import SelectorError, parse_field_selector, parse_label_selector
@@ -55,6 +55,10 @@ Obj = dict[str, Any]
 WriteHook = Callable[[str, ResourceType, Obj], None]
 
 TOKEN = "sha256~emulator-token"
+#: Groups kube-apiserver serves itself (go-restful): an unknown resource there is a ``Status`` 404.
+BUILTIN_GROUPS = frozenset(
+    {"", "apps", "batch", "autoscaling", "policy", "rbac.authorization.k8s.io", "apiextensions.k8s.io"}
+)
 CREATION_TIMESTAMP = "2026-11-02T09:14:07Z"
 
 
@@ -406,6 +410,10 @@ class KubeEmulator:
         ):
             namespace, rest = rest[1], rest[2:]
         rtype = self._types.get((group, version, rest[0]))
+        if rtype is None and (group not in BUILTIN_GROUPS or not self._serves(group, version)):
+            # Nothing is installed at /apis/GROUP/VERSION for this resource (a CRD group without it, or
+            # no such group): the request falls through every handler to the plain-text 404.
+            raise PageNotFound()
         if rtype is None or len(rest) > 3 or (namespace is not None and not rtype.namespaced):
             raise HttpError(404, "the server could not find the requested resource")
         name = rest[1] if len(rest) > 1 else None
@@ -415,6 +423,9 @@ class KubeEmulator:
         if rtype.namespaced and name is not None and namespace is None:
             raise HttpError(404, "the server could not find the requested resource")
         return _Route(rtype, namespace, name, sub)
+
+    def _serves(self, group: str, version: str) -> bool:
+        return any(g == group and v == version for g, v, _ in self._types)
 
     def _matching_fault(self, request: RecordedRequest) -> Fault | None:
         with self._lock:
@@ -453,6 +464,11 @@ class KubeEmulator:
             return
         try:
             code, payload, content_type = self._serve(method, request, body)
+        except PageNotFound:
+            handler.send_text(
+                404, PageNotFound.TEXT, "text/plain; charset=utf-8", {"X-Content-Type-Options": "nosniff"}
+            )
+            return
         except HttpError as exc:
             handler.send_json(exc.code, status_body(exc))
             return
@@ -635,7 +651,10 @@ class KubeEmulator:
             "apiVersion": rtype.api_version,
             "kind": f"{rtype.kind}List",
             "metadata": meta,
-            "items": [copy.deepcopy(o) for o in page],
+            # a real API server leaves apiVersion and kind out of LIST items (the list names them once)
+            "items": [
+                {k: copy.deepcopy(v) for k, v in o.items() if k not in ("apiVersion", "kind")} for o in page
+            ],
         }
 
     def _scale(self, rtype: ResourceType, obj: Obj) -> Obj:

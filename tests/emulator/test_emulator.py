@@ -87,9 +87,13 @@ def _http(
     )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
-            return resp.status, json.loads(resp.read())
+            return resp.status, _body(resp.headers.get("Content-Type", ""), resp.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+        return exc.code, _body(exc.headers.get("Content-Type", ""), exc.read())
+
+
+def _body(content_type: str, raw: bytes) -> Any:
+    return json.loads(raw) if content_type.startswith("application/json") else raw.decode()
 
 
 def test_status_subresource_splits_writers(kube_emulator: KubeEmulator) -> None:
@@ -128,8 +132,16 @@ def test_discovery_and_unserved_groups(kube_emulator: KubeEmulator) -> None:
     code, res = _http(kube_emulator, "GET", "/apis/machine.openshift.io/v1beta1")
     assert "machinesets/scale" in {r["name"] for r in res["resources"]}
     kube_emulator.unserve_group("config.openshift.io")
-    assert _http(kube_emulator, "GET", "/apis/config.openshift.io")[0] == 404
-    assert _http(kube_emulator, "GET", "/apis/config.openshift.io/v1/infrastructures/cluster")[0] == 404
+    # What kube-apiserver's last handler (http.NotFound) answers for a group nobody serves: plain text.
+    page = (404, "404 page not found\n")
+    assert _http(kube_emulator, "GET", "/apis/config.openshift.io") == page
+    assert _http(kube_emulator, "GET", "/apis/config.openshift.io/v1/infrastructures/cluster") == page
+    assert _http(kube_emulator, "GET", "/apis/machine.openshift.io/v1beta1/namespaces/x/nopes") == page
+    assert _http(kube_emulator, "GET", "/healthz/nope") == page
+    # A built-in group without the resource: go-restful's Status, naming no object.
+    code, body = _http(kube_emulator, "GET", "/api/v1/nopes")
+    assert code == 404 and body["message"] == "the server could not find the requested resource"
+    assert "details" not in body
 
 
 def test_faults_are_counted_and_consumed(kube_emulator: KubeEmulator) -> None:

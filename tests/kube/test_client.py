@@ -188,6 +188,12 @@ def test_not_found_versus_not_served(
         client.list(kube.CLUSTERPOLICIES)
     assert client.served("nvidia.com") is False
     assert client.served("machine.openshift.io", "v1beta1") is True
+    # A GET of one object in an unserved group gets the plain-text 404 page, not a Status: not served.
+    with pytest.raises(kube.NotServedError, match=r"does not serve clusterpolicies\.nvidia\.com/v1"):
+        client.get(kube.CLUSTERPOLICIES, "cluster-policy")
+    kube_emulator.unserve_group("config.openshift.io")
+    with pytest.raises(kube.NotServedError, match=r"does not serve infrastructures\.config\.openshift"):
+        client.get_or_none(kube.INFRASTRUCTURES, "cluster")
 
 
 def test_secrets_are_never_requested(client: kube.Kube, kube_emulator: KubeEmulator) -> None:
@@ -354,3 +360,23 @@ def test_kubeconfig_list_in_env(
 ) -> None:
     monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'missing'}:{kubeconfig}")
     assert kube.connect().server == kube_emulator.url
+
+
+def test_list_items_get_the_type_the_server_leaves_out(
+    client: kube.Kube, kube_emulator: KubeEmulator
+) -> None:
+    """Real API servers send apiVersion/kind once per list, not per item; callers still see both."""
+    import json
+    import urllib.request
+
+    kube_emulator.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}})
+    request = urllib.request.Request(
+        f"{kube_emulator.url}/api/v1/namespaces",
+        headers={"Authorization": f"Bearer {kube_emulator.token or 'no-token'}"},
+    )
+    with urllib.request.urlopen(request) as answer:
+        raw = json.load(answer)
+    assert (raw["apiVersion"], raw["kind"]) == ("v1", "NamespaceList")
+    assert all("apiVersion" not in item and "kind" not in item for item in raw["items"])
+    listed = [o for o in client.list(kube.NAMESPACES) if o["metadata"]["name"] == "team-a"]
+    assert [(o["apiVersion"], o["kind"]) for o in listed] == [("v1", "Namespace")]

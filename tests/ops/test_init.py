@@ -84,3 +84,18 @@ def test_new_env_in_an_existing_project(facts: ClusterFacts, project: Path) -> N
 def test_bad_env_name(facts: ClusterFacts, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--env Prod"):
         plan_init(facts, "Prod", tmp_path)
+
+
+@pytest.mark.parametrize("values_dir", ["../outside", "/etc"])
+def test_init_never_writes_outside_the_repository(
+    facts: ClusterFacts, tmp_path: Path, values_dir: str
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    project = repo / "cluster-capacity.yaml"
+    project.write_text(f"repoURL: https://git.example.com/x.git\nvaluesDir: {values_dir}\nenvs: []\n")
+    with pytest.raises(ConfigError) as info:
+        plan_init(facts, "stage", repo)
+    assert str(info.value).startswith(f"{project}: valuesDir: ")
+    assert not (tmp_path / "outside").exists()
+    assert sorted(p.name for p in repo.iterdir()) == ["cluster-capacity.yaml"]

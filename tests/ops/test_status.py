@@ -42,7 +42,7 @@ def test_every_phase_and_every_aws_failure(
     capacity = problems[made["InsufficientInstanceCapacity"]]
     assert (capacity.phase, capacity.reason) == ("Provisioning", "InsufficientInstanceCapacity")
     assert "We currently do not have sufficient g5.xlarge capacity" in capacity.message
-    assert "try another zone" in capacity.advice
+    assert "use another zone that offers it (us-west-2b, us-west-2c)" in capacity.advice
     vcpu = problems[made["VcpuLimitExceeded"]]
     assert vcpu.phase == "Failed" and vcpu.message.startswith(
         "error launching instance: You have requested more"
@@ -167,8 +167,9 @@ def test_request_budget_at_scale(client: kube.Kube, kube_emulator: KubeEmulator,
     assert len(report.pools) == 50 and report.healthy
     assert sum(p.machines.get("Running", 0) for p in report.pools) == 500
     assert sum(p.gpus for p in report.pools) == 500
-    assert kube_emulator.count() <= 10, [r.path for r in kube_emulator.requests]
-    assert kube_emulator.count(verb="get") <= 1  # the Application; no per-object GETs
+    assert kube_emulator.count() <= 11, [r.path for r in kube_emulator.requests]
+    # the Application and the ClusterVersion (NVIDIA's guidance per version); no per-object GETs
+    assert kube_emulator.count(verb="get") <= 2
 
 
 def _with_pools(project: Path, suffixes: list[str], template: dict) -> EnvConfig:
@@ -192,3 +193,24 @@ def _with_pools(project: Path, suffixes: list[str], template: dict) -> EnvConfig
     data["autoscaling"]["clusterAutoscaler"]["enabled"] = False
     values.write_text(yaml.safe_dump(data))
     return load_env(project, "prod")
+
+
+def test_status_lists_each_kind_in_one_request_per_thousand_objects(
+    client: kube.Kube, kube_emulator: KubeEmulator, project: Path
+) -> None:
+    """1,500 Machines and Nodes: two pages each (1,000 + 500), not three as with pages of 500."""
+    pools = openshift.seed_large(
+        kube_emulator, machinesets=30, machines=1500, nodes=1500, infra_id="prod-nkqd9"
+    )
+    template = load_env(project, "prod").values.machine_sets[0].model_dump(by_alias=True)
+    cfg = _with_pools(project, pools, template)
+    kube_emulator.clear_requests()
+    report = pool_status(client, cfg, now=NOW)
+    assert sum(p.machines.get("Running", 0) for p in report.pools) == 1500
+    lists = [r for r in kube_emulator.requests if r.verb == "list"]
+    per_kind: dict[str, int] = {}
+    for r in lists:
+        per_kind[r.resource] = per_kind.get(r.resource, 0) + 1
+    assert per_kind["machines"] == 2 and per_kind["nodes"] == 2
+    assert per_kind["machinesets"] == 1
+    assert all(n <= 2 for n in per_kind.values()), per_kind

@@ -28,7 +28,9 @@ def replicas(emu: KubeEmulator) -> int:
 
 
 def scale_writes(emu: KubeEmulator) -> int:
-    return emu.count(method="PATCH", path=f"/apis/machine.openshift.io/v1beta1/namespaces/{NS}/machinesets/*")
+    return emu.count(
+        method="PATCH", path=f"/apis/machine.openshift.io/v1beta1/namespaces/{NS}/machinesets/*/scale"
+    )
 
 
 def phase_at(result_phases: list[object], name: str) -> float:

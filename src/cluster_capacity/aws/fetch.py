@@ -138,3 +138,13 @@ def get_snapshot(
             raise ConfigError(f"--save-snapshot {save_to}: {exc.strerror or exc}") from exc
         say(f"wrote {save_to}")
     return snap
+
+
+def instance_architecture(
+    instance_type: str, *, profile: str | None = None, region: str | None = None, aws: Aws | None = None
+) -> str:
+    """The CPU architecture EC2 gives ``instance_type`` (``x86_64`` or ``arm64``), for ``add-pool``."""
+    if aws is None:
+        aws = Aws(profile, region)
+    architectures = instance_type_info(instance_type, aws).architectures
+    return "arm64" if "arm64" in architectures else "x86_64"

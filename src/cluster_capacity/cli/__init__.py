@@ -13,25 +13,35 @@ import sys
 # built (tens of milliseconds on a full virtualenv); this CLI uses none.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-import typer
+from typing import TYPE_CHECKING, Any
 
 from cluster_capacity.errors import EXIT_FAILED, CapacityError
 
-app = typer.Typer(
-    name="cluster-capacity",
-    help=(
-        "Day-2 worker capacity for OpenShift on AWS, through GitOps. "
-        "Exit codes: 0 ok, 1 failed, 2 invalid input, 3 drift. Add --debug anywhere for a traceback."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+if TYPE_CHECKING:
+    import typer
+
+HELP = (
+    "Day-2 worker capacity for OpenShift on AWS, through GitOps. "
+    "Exit codes: 0 ok, 1 failed, 2 invalid input, 3 drift. Add --debug anywhere for a traceback."
 )
 
 
-def _register() -> None:
+def _new_app() -> typer.Typer:
+    import typer
+
+    return typer.Typer(
+        name="cluster-capacity",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+
+
+def _register(app: typer.Typer) -> None:
     # One line per command module; each module's register() adds its commands to the app.
+    # A command `foo-bar` lives in cli/foo_bar.py: the dispatcher (_app_for) relies on that.
     from cluster_capacity.cli import inferentia, plan, render, schema, validate
     from cluster_capacity.cli import smoke as smoke_cli
 
@@ -40,14 +50,62 @@ def _register() -> None:
     schema.register(app)
     plan.register(app)
     inferentia.register(app)
-    from cluster_capacity.cli import add_pool, diff, discover, init, status
+    from cluster_capacity.cli import add_pool, argocd_health, diff, discover, init, migrate, status
 
-    for module in (discover, init, add_pool, status, diff):
+    for module in (discover, init, add_pool, status, diff, argocd_health, migrate):
         module.register(app)
     smoke_cli.register(app)
 
 
-_register()
+def build_app() -> typer.Typer:
+    """The whole command line: every command registered (for docs, and for what the dispatcher cannot route)."""
+    app = _new_app()
+    _register(app)
+    return app
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """An app holding only the command ``args`` names, so start-up imports that command's module alone.
+
+    The callback keeps it a group, so usage lines and errors read as in the whole app.
+    """
+    import importlib.util
+
+    name = next((a for a in args if not a.startswith("-")), None)
+    if name is None or args[0] != name or not name.replace("-", "").isalpha():
+        return build_app()
+    module_name = f"cluster_capacity.cli.{name.replace('-', '_')}"
+    if name.startswith("_") or importlib.util.find_spec(module_name) is None:
+        return build_app()
+    module = importlib.import_module(module_name)
+    app = _new_app()
+    app.callback()(_group)
+    module.register(app)
+    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    return app if name in names else build_app()
+
+
+def _group() -> None:
+    """Day-2 worker capacity for OpenShift on AWS, through GitOps."""
+
+
+def _top_help(args: list[str]) -> str | None:
+    """The top-level help without building any command, when it reads the same as the app's own."""
+    if args not in ([], ["--help"]):
+        return None
+    import shutil
+
+    from cluster_capacity.cli._usage import USAGE
+
+    columns = shutil.get_terminal_size().columns  # as click measures it
+    # click wraps help at min(terminal, 80) - 2 columns: the saved text holds for any terminal >= 80
+    return USAGE if columns >= 80 else None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole app, for scripts/gen_cli_reference.py and tests
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args or os.environ.get("CLUSTER_CAPACITY_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
+    top = _top_help(args)
+    if top is not None:  # as click does: --help on stdout, exit 0; no arguments on stderr, exit 2
+        (sys.stdout if args else sys.stderr).write(top)
+        return 0 if args else 2
     try:
-        app(args=args, prog_name="cluster-capacity")
+        _app_for(args)(args=args, prog_name="cluster-capacity")
     except SystemExit as exc:  # Typer exits this way, also for usage errors (code 2)
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_FAILED)
@@ -74,7 +136,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    import signal
+
+    # SIGTERM unwinds like Ctrl-C, so a write in progress removes its staging copy instead of leaving it
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -58,23 +57,21 @@ def emit(data: Any, fmt: str) -> None:
 
 
 def console() -> Console:
-    """A Rich console on stdout; width from $COLUMNS, colour off with $NO_COLOR or when not a terminal."""
-    from rich.console import Console
+    """A Rich console on stdout, as wide as its tables (``cli._console``); colour off when not a terminal."""
+    from cluster_capacity.cli._console import make_console
 
-    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
     # markup off: provider messages contain brackets ("The image id '[ami-0abc]' does not exist").
-    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False, markup=False, emoji=False)
+    return make_console()
 
 
 def table(title: str, *columns: str) -> Table:
-    """A plain table with a title."""
+    """A plain table with a title; cells never wrap (names and messages are copied into commands)."""
     from rich import box
     from rich.table import Table
 
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for i, column in enumerate(columns):
-        # names are copied into commands: never fold the first column, fold the rest when narrow
-        t.add_column(column, no_wrap=i == 0, overflow="ellipsis" if i == 0 else "fold")
+    for column in columns:
+        t.add_column(column, no_wrap=True)
     return t
 
 

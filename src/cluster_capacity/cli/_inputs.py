@@ -47,6 +47,7 @@ class Target:
     application: dict[str, Any] | None
     output_dir: Path | None  # the env's folder under the project's outputDir
     values: Any = None  # the env's Values
+    config: Any = None  # the env's EnvConfig (project mode)
 
 
 def resolve(
@@ -57,7 +58,7 @@ def resolve(
     sets: list[str] | None,
 ) -> tuple[list[Target], Any]:
     """Load and render what the flags name. Returns the targets and the loaded project (or None)."""
-    from cluster_capacity.config import load_env, load_project, load_values
+    from cluster_capacity.config import load_envs, load_project, load_values
     from cluster_capacity.render import render, render_application
 
     sets = sets or []
@@ -71,24 +72,26 @@ def resolve(
     if env and all_envs:
         raise ConfigError("use either --env NAME or --all")
     loaded = load_project(project)
-    names = [e.name for e in loaded.project.envs] if all_envs else [env or ""]
-    targets = []
-    problems = []
-    for name in names:
-        try:
-            cfg = load_env(loaded.path, name, sets)
-        except ConfigError as exc:  # report every env's problems, not only the first env's
-            problems.extend(exc.problems)
-            continue
-        targets.append(
-            Target(
-                name,
-                render(cfg.values, name),
-                render_application(cfg),
-                loaded.env_output_dir(name),
-                cfg.values,
-            )
+    cfgs = load_envs(loaded, None if all_envs else [env or ""], sets)  # each problem names its envs
+    targets = [
+        Target(
+            cfg.env.name,
+            render(cfg.values, cfg.env.name),
+            render_application(cfg),
+            loaded.env_output_dir(cfg.env.name),
+            cfg.values,
+            cfg,
         )
-    if problems:
-        raise ConfigError(problems)
+        for cfg in cfgs
+    ]
     return targets, loaded
+
+
+def argocd_objects(targets: list[Target], loaded: Any) -> list[dict[str, Any]]:
+    """What ``<outputDir>/argocd`` holds: one Application per env, or the project's one ApplicationSet."""
+    if loaded.project.application_set:
+        from cluster_capacity.render import render_application_set
+
+        appset = render_application_set([t.config for t in targets])
+        return [appset] if appset is not None else []
+    return [t.application for t in targets if t.application is not None]

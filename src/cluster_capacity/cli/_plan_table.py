@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +10,9 @@ if TYPE_CHECKING:
 
 
 def _console() -> Any:
-    from rich.console import Console
+    from cluster_capacity.cli._console import make_console
 
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    return make_console(markup=True)
 
 
 def _accelerators(count: int, fraction: float) -> str:
@@ -52,10 +51,12 @@ def print_plan(result: Plan) -> None:
                 f"Zones ({result.region})",
             ):
                 table.add_column(
-                    column, justify="right" if column in ("Accel.", "vCPUs", "Max replicas") else "left"
+                    column,
+                    justify="right" if column in ("Accel.", "vCPUs", "Max replicas") else "left",
+                    no_wrap=True,
                 )
             if fp.market == "spot":
-                table.add_column("Spot $/h", justify="right")
+                table.add_column("Spot $/h", justify="right", no_wrap=True)
             for c in fp.fits:
                 row = [
                     c.instance_type,

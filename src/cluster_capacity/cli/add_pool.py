@@ -39,6 +39,13 @@ def add_pool_cmd(
     profile: Annotated[
         str | None, typer.Option("--profile", help="AWS profile for --check-offering.")
     ] = None,
+    ami: Annotated[
+        str | None,
+        typer.Option(
+            "--ami",
+            help="AMI id for the pool instead of the source MachineSet's (skips the architecture check).",
+        ),
+    ] = None,
     project: ProjectOpt = None,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
@@ -54,16 +61,21 @@ def add_pool_cmd(
         max_price=max_price,
         autoscale=parse_autoscale(autoscale) if autoscale else None,
         name=name,
+        ami=ami,
     )
-    offered = None
+    offered = architecture = None
     if check_offering:
-        from cluster_capacity.aws.fetch import offered_in
+        from cluster_capacity.aws.fetch import instance_architecture, offered_in
+        from cluster_capacity.aws.snapshot import region_of_zone
 
         def offered(instance: str, where: str) -> bool:
             return offered_in(instance, where, profile=profile)
 
+        def architecture(instance: str) -> str:
+            return instance_architecture(instance, profile=profile, region=region_of_zone(zone))
+
     with connect(kubeconfig, context) as kube:
-        pool, infra_id = pool_from_cluster(kube, request, offered=offered)
+        pool, infra_id = pool_from_cluster(kube, request, offered=offered, architecture=architecture)
     doc, notes = plan_add_pool(project, env, pool, infra_id)
     for note in [*pool.notes, *notes]:
         say(f"note: {note}")

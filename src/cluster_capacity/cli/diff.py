@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cluster_capacity.cli._cluster import (
     ContextOpt,
-    EnvOpt,
     KubeconfigOpt,
     OutputOpt,
     ProjectOpt,
@@ -17,11 +17,18 @@ from cluster_capacity.cli._cluster import (
     emit,
     say,
 )
+from cluster_capacity.cli._fleet import AllOpt, ParallelOpt, one_env, run_all
 from cluster_capacity.errors import EXIT_DRIFT
+from cluster_capacity.ops.fleet import DEFAULT_PARALLEL
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig
 
 
 def diff_cmd(
-    env: EnvOpt,
+    env: Annotated[str | None, typer.Option("--env", help="Env of the project: values-<env>.yaml.")] = None,
+    all_envs: AllOpt = False,
+    parallel: ParallelOpt = DEFAULT_PARALLEL,
     project: ProjectOpt = None,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
@@ -32,6 +39,23 @@ def diff_cmd(
     from cluster_capacity.ops.diff import diff_env
 
     fmt = check_format(output)
+    one_env(env, all_envs)
+    if all_envs:
+
+        def job(cfg: EnvConfig, kube_context: str | None) -> tuple[int, str]:
+            with connect(kubeconfig, kube_context) as kube:
+                report = diff_env(kube, cfg)
+            counts = {s: sum(d.state == s for d in report.diffs) for s in ("changed", "missing", "orphan")}
+            if not report.drift:
+                return 0, f"no drift ({report.compared} objects compared)"
+            return EXIT_DRIFT, (
+                f"{counts['changed']} changed, {counts['missing']} missing, "
+                f"{counts['orphan']} no longer in Git ({report.compared} objects compared)"
+            )
+
+        run_all(project, job, context=context, parallel=parallel, title="Drift of every env")
+        return
+    assert env is not None
     cfg = load_env(project, env)
     with connect(kubeconfig, context) as kube:
         report = diff_env(kube, cfg)
@@ -44,7 +68,7 @@ def diff_cmd(
             sys.stdout.write(d.diff if d.diff.endswith("\n") else d.diff + "\n")
         orphans = [d for d in report.diffs if d.state == "orphan"]
         if orphans:
-            print(f"# Live in the cluster, labelled for env {env}, but no longer rendered by Git.")
+            print(f"# Live in the cluster, tracked by cluster-capacity-{env}, but no longer rendered by Git.")
             print("# Auto-prune is off, so they keep running (and billing). To remove them:")
             for d in orphans:
                 print(d.command)

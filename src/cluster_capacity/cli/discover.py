@@ -18,7 +18,7 @@ from cluster_capacity.cli._cluster import (
     say,
     table,
 )
-from cluster_capacity.errors import EXIT_FAILED
+from cluster_capacity.errors import EXIT_FAILED, ConfigError
 
 
 def discover_cmd(
@@ -27,12 +27,20 @@ def discover_cmd(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     output: OutputOpt = "table",
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write", help="With --env: record the OpenShift version in the project file (for validate)."
+        ),
+    ] = False,
 ) -> None:
     """Show the cluster's infraID, region, version, MachineSets, operators and Argo CD Application."""
     from cluster_capacity.ops.discovery.compare import compare
     from cluster_capacity.ops.discovery.discover import discover
 
     fmt = check_format(output)
+    if write and not env:
+        raise ConfigError("--write records the cluster's version for an env: give --env NAME")
     cfg = None
     gitops_ns = "openshift-gitops"
     if env:
@@ -48,6 +56,14 @@ def discover_cmd(
         emit(facts.to_dict(), fmt)
     else:
         _print(facts, env)
+    for advice in facts.compatibility:
+        say(f"warning: {advice}")
+    if write and cfg is not None and env:
+        from cluster_capacity.ops.discovery.record import record_openshift_version
+
+        doc = record_openshift_version(cfg.project.path, env, facts.openshift_version)
+        if doc.save():
+            say(f"recorded openshiftVersion {facts.openshift_version} for env {env} in {cfg.project.path}")
     if facts.platform != "AWS":
         say(
             f"the cluster's platform is {facts.platform or 'unknown'}, not AWS: cluster-capacity manages AWS pools"
@@ -92,7 +108,7 @@ def _print(facts: object, env: str | None) -> None:
             o.channel,
             o.csv,
             o.csv_phase,
-            f"{o.instance} {o.instance_state}".strip(),
+            operator_state(o),
         )
     out.print(ops)
     if env:
@@ -110,6 +126,17 @@ def _print(facts: object, env: str | None) -> None:
                 out.print(f"  {d.field}: {d.message}")
         else:
             out.print(f"values-{env}.yaml agrees with the cluster")
+
+
+def operator_state(o: object) -> str:
+    """``cluster-policy notReady (driver, device-plugin)``: the operand's state and what it waits for."""
+    from cluster_capacity.ops.discovery.discover import OperatorFact
+
+    assert isinstance(o, OperatorFact)
+    state = f"{o.instance} {o.instance_state}".strip()
+    if o.not_ready_states:
+        state += f" ({', '.join(s.removeprefix('state-') for s in o.not_ready_states)})"
+    return state
 
 
 def register(app: typer.Typer) -> None:

@@ -108,7 +108,7 @@ def _print(report: CheckReport, written: dict[str, Any] | None) -> None:
     rows = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     rows.add_column("Check", no_wrap=True)
     rows.add_column("Result", no_wrap=True)
-    rows.add_column("Found", overflow="fold")
+    rows.add_column("Found", no_wrap=True)
     for row in report.rows:
         rows.add_row(row.title, _MARK[row.status], row.found)
     out.print(rows)

@@ -8,10 +8,16 @@ from typing import Annotated
 
 import typer
 
-from cluster_capacity.cli._inputs import AllOpt, EnvOpt, ProjectOpt, SetOpt, ValuesOpt, resolve
+from cluster_capacity.cli._inputs import (
+    AllOpt,
+    EnvOpt,
+    ProjectOpt,
+    SetOpt,
+    ValuesOpt,
+    argocd_objects,
+    resolve,
+)
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
-
-APPS_FOLDER = "argocd"
 
 
 def render_cmd(
@@ -43,9 +49,10 @@ def render_cmd(
         for t in targets:
             assert t.output_dir is not None
             plan.append((t.output_dir, output.files_for(t.objects)))
-        apps = [t.application for t in targets if t.application is not None]
-        plan.append((loaded.output_dir / APPS_FOLDER, output.files_for(apps)))
+        plan.append((loaded.apps_output_dir, output.files_for(argocd_objects(targets, loaded))))
     elif output_dir:
+        if output_dir.exists() and not output_dir.is_dir():
+            raise ConfigError(f"-o {output_dir}: is a file; give a folder to render into")
         plan.append((output_dir, output.files_for(targets[0].objects)))
     else:
         (t,) = targets
@@ -65,9 +72,14 @@ def render_cmd(
             raise typer.Exit(EXIT_FAILED)
         print("rendered output is up to date", file=sys.stderr)
         return
-    for folder, files in plan:
-        written = output.write_folder(folder, files)
-        print(f"{folder}: {len(written) - 1} object(s) + {output.KUSTOMIZATION}", file=sys.stderr)
+    unchanged = 0
+    for result in output.write_folders(plan):
+        if not result.changed:
+            unchanged += 1  # nothing to write: the files (and their mtimes) stay as they are
+            continue
+        print(f"{result.folder}: {len(result.files) - 1} object(s) + {output.KUSTOMIZATION}", file=sys.stderr)
+    if unchanged:
+        print(f"{unchanged} folder(s) already up to date", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

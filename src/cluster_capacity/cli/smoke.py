@@ -52,6 +52,13 @@ def smoke_cmd(
     print_pod: Annotated[
         bool, typer.Option("--print-pod", help="Print the smoke pod's manifest and exit; no cluster needed.")
     ] = False,
+    cleanup: Annotated[
+        bool,
+        typer.Option(
+            "--cleanup",
+            help="Undo what an interrupted run left: restore the replicas its record names, delete smoke pods.",
+        ),
+    ] = False,
 ) -> None:
     """Scale a pool to one node, run nvidia-smi on it, report, and clean up: the "Hello GPU" test."""
     from cluster_capacity.config import load_env
@@ -80,6 +87,8 @@ def smoke_cmd(
         print(message, file=sys.stderr, flush=True)
 
     cluster = connect(kubeconfig, context)
+    if cleanup:
+        raise typer.Exit(_cleanup(cluster, target, namespace))
     options = SmokeOptions(
         timeout=seconds,
         poll=interval,
@@ -96,6 +105,27 @@ def smoke_cmd(
         write_report(result, report)
         print(f"report written to {report}", file=sys.stderr)
     raise typer.Exit(result.exit_code)
+
+
+def _cleanup(cluster: object, target: object, namespace: str) -> int:
+    from cluster_capacity.errors import EXIT_FAILED, EXIT_OK
+    from cluster_capacity.ops.smoke.cluster import KubeSmokeCluster
+    from cluster_capacity.ops.smoke.pod import SmokeTarget
+    from cluster_capacity.ops.smoke.record import clean_up_pool
+
+    assert isinstance(cluster, KubeSmokeCluster) and isinstance(target, SmokeTarget)
+    report = clean_up_pool(cluster, target, namespaces=(namespace,))
+    if report.nothing_to_do:
+        print(
+            f"nothing to clean up: MachineSet {target.machineset} has no smoke record and namespace "
+            f"{namespace} no smoke pods of pool {target.pool}",
+            file=sys.stderr,
+        )
+    for line in report.done:
+        print(line, file=sys.stderr)
+    for line in report.errors:
+        print(f"FAILED: {line}", file=sys.stderr)
+    return EXIT_FAILED if report.errors else EXIT_OK
 
 
 def register(app: typer.Typer) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
 from cluster_capacity.cli._cluster import (
     ContextOpt,
-    EnvOpt,
     KubeconfigOpt,
     OutputOpt,
     ProjectOpt,
@@ -17,28 +19,63 @@ from cluster_capacity.cli._cluster import (
     say,
     table,
 )
+from cluster_capacity.cli._fleet import AllOpt, ParallelOpt, one_env, run_all
 from cluster_capacity.errors import EXIT_FAILED
+from cluster_capacity.ops.fleet import DEFAULT_PARALLEL
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig
 
 
 def status_cmd(
-    env: EnvOpt,
+    env: Annotated[str | None, typer.Option("--env", help="Env of the project: values-<env>.yaml.")] = None,
+    all_envs: AllOpt = False,
+    parallel: ParallelOpt = DEFAULT_PARALLEL,
     project: ProjectOpt = None,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     output: OutputOpt = "table",
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            help="A `plan --save-snapshot` file: capacity advice names the zones that offer the type.",
+        ),
+    ] = None,
 ) -> None:
     """Pool status; exit 0 when every enabled pool is healthy, 1 otherwise."""
     from cluster_capacity.config import load_env
     from cluster_capacity.ops.pools.status import pool_status
 
     fmt = check_format(output)
+    one_env(env, all_envs)
+    offerings = None
+    if snapshot is not None:
+        from cluster_capacity.aws.snapshot import load_snapshot
+
+        offerings = load_snapshot(snapshot).offerings
+    if all_envs:
+
+        def job(cfg: EnvConfig, kube_context: str | None) -> tuple[int, str]:
+            with connect(kubeconfig, kube_context) as kube:
+                report = pool_status(kube, cfg, offerings=offerings)
+            bad = [p.name_suffix for p in report.pools if not p.healthy]
+            if bad:
+                return EXIT_FAILED, f"not healthy: {', '.join(bad)}"
+            return 0, f"{sum(p.enabled for p in report.pools)} pool(s) healthy"
+
+        run_all(project, job, context=context, parallel=parallel, title="Pools of every env")
+        return
+    assert env is not None
     cfg = load_env(project, env)
     with connect(kubeconfig, context) as kube:
-        report = pool_status(kube, cfg)
+        report = pool_status(kube, cfg, offerings=offerings)
     if fmt != "table":
         emit(report.to_dict(), fmt)
     else:
         _print(report)
+    for advice in report.compatibility:
+        say(f"warning: {advice}")
     if not report.pools:
         say(f"values-{env}.yaml has no pools")
     if not report.healthy:
@@ -48,6 +85,8 @@ def status_cmd(
 
 
 def _print(report: object) -> None:
+    from cluster_capacity.cli.discover import operator_state
+    from cluster_capacity.ops.discovery.gpu_operator import not_ready_operands
     from cluster_capacity.ops.pools.status import StatusReport
 
     assert isinstance(report, StatusReport)
@@ -112,9 +151,13 @@ def _print(report: object) -> None:
             o.channel,
             o.csv,
             o.csv_phase,
-            f"{o.instance} {o.instance_state}".strip(),
+            operator_state(o),
         )
     out.print(ops)
+    for o in report.operators:
+        for operand in not_ready_operands(o.namespace, o.not_ready_states):
+            out.print(f"{o.name}: {operand.state} not ready" + (f": {operand.hint}" if operand.hint else ""))
+            out.print(f"    look:     {operand.command}")
     app = report.application
     if app is None:
         out.print(
@@ -125,6 +168,12 @@ def _print(report: object) -> None:
         if app.revision:
             line += f", revision {app.revision[:12]}"
         out.print(line)
+        if app.orphans:
+            out.print(
+                f"{app.orphans} object(s) tracked by {app.name} are no longer in Git and keep running "
+                f"(auto-prune is off): `cluster-capacity diff --env {report.env}` lists them with the "
+                "command that removes each"
+            )
 
 
 def register(app: typer.Typer) -> None:

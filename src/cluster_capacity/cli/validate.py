@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from cluster_capacity.cli._inputs import AllOpt, EnvOpt, ProjectOpt, SetOpt, ValuesOpt, resolve
+from cluster_capacity.cli._inputs import (
+    AllOpt,
+    EnvOpt,
+    ProjectOpt,
+    SetOpt,
+    ValuesOpt,
+    argocd_objects,
+    resolve,
+)
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
 from cluster_capacity.validate.findings import Finding
 
@@ -40,14 +48,27 @@ def validate_cmd(
             "--quota", metavar="FAMILY:MARKET=VCPUS", help="Quota what-if over --quota-file (g:spot=16)."
         ),
     ] = None,
+    openshift_version: Annotated[
+        str | None,
+        typer.Option(
+            "--openshift-version",
+            metavar="X.Y.Z",
+            help="Warn with NVIDIA's guidance for this OpenShift version (default: the env's "
+            "openshiftVersion recorded by `discover --env NAME --write`).",
+        ),
+    ] = None,
 ) -> None:
     """Validate rendered manifests offline: CRD schemas (types, required, enums, unknown fields) and policy."""
+    from cluster_capacity import compat
     from cluster_capacity.validate import validate_objects
+    from cluster_capacity.validate.compat import compat_findings
     from cluster_capacity.validate.schemas import SchemaRegistry
 
+    if openshift_version is not None and compat.parse_version(openshift_version) is None:
+        raise ConfigError(f"--openshift-version {openshift_version}: expected X.Y.Z, for example 4.19.9")
     registry = SchemaRegistry.from_env_or(crds)
     snapshot = _quota_snapshot(quota_file, quotas or [])
-    targets, _ = resolve(values, project, env, all_envs, sets)
+    targets, loaded = resolve(values, project, env, all_envs, sets)
     failed = False
     total = 0
     for t in targets:
@@ -56,10 +77,22 @@ def validate_cmd(
         findings = validate_objects(docs, registry)
         if snapshot is not None:
             findings.extend(quota_findings(t.values, snapshot))
+        version = openshift_version or (
+            loaded.project.env(t.env).openshift_version if loaded and t.env else None
+        )
+        if version:
+            findings.extend(compat_findings(docs, version))
         for finding in findings:
             prefix = f"[{t.env}] " if t.env and len(targets) > 1 else ""
             print(f"{prefix}{finding}")
             failed = failed or finding.severity == "error" or strict
+    if all_envs and loaded is not None and loaded.project.application_set:
+        # the envs' Applications above are what the set generates; the set itself meets its CRD
+        for obj in argocd_objects(targets, loaded):
+            total += 1
+            for finding in registry.validate(obj):
+                print(finding)
+                failed = failed or finding.severity == "error" or strict
     if failed:
         raise typer.Exit(EXIT_FAILED)
     print(f"{total} object(s) valid", file=sys.stderr)

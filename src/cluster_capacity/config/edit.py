@@ -1,22 +1,24 @@
 """Round-trip edits of YAML files a person owns (values files, the project file).
 
-Comments, key order, quoting and unrelated keys survive (ruamel.yaml round-trip mode). Writes are atomic
-(temp file in the same folder, then ``os.replace``), so a failed edit never loses the user's file; a dry
-run returns the unified diff instead of writing.
+ruamel.yaml (round-trip mode) makes the edit; the edit is then merged back into the file as it was
+written (``_textmerge``), so every byte outside the change survives: comments, key order, quoting,
+indentation, flow style, line endings, a byte-order mark, directives and ``---``/``...``. A symlinked
+file is edited where it points. Writes are atomic (temp file beside the target, then ``os.replace``)
+and refuse to overwrite a file that changed since it was read, so a failed or racing edit never loses
+the user's file; a dry run returns the unified diff instead of writing.
 """
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import difflib
 import io
 import os
-import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cluster_capacity.config import _textmerge as tm
 from cluster_capacity.errors import ConfigError, Problem
 
 __all__ = ["YamlDocument", "atomic_write", "to_yaml"]
@@ -29,36 +31,33 @@ class YamlDocument:
 
     def __init__(self, path: Path, text: str, data: Any, *, existed: bool) -> None:
         self.path = path
+        #: the file as read (decoded, byte-order mark and line endings as they are)
         self.original = text
         self.data = data
         self.existed = existed
+        self._form = tm.TextForm.of(text)
+        self._style = tm.indent_style(self._form.body) if existed else (2, 4, 2)
+        #: the editor's rendering of the file before any edit: what the edit is a change against
+        self._base = self._dump(data) if existed and data else ""
 
     @classmethod
     def load(cls, path: str | Path, *, create: bool = False, header: str = "") -> YamlDocument:
         """Read ``path``; with ``create`` a missing file is an empty mapping (``header`` as its first lines)."""
         from ruamel.yaml.comments import CommentedMap
-        from ruamel.yaml.error import YAMLError
+
+        from cluster_capacity.config.yamlfile import read_text
 
         path = Path(path)
-        if not path.exists():
+        if not os.path.lexists(path):
             if not create:
                 raise ConfigError(f"{path}: no such file")
             data = CommentedMap()
             if header:
                 data.yaml_set_start_comment(header.rstrip("\n"))
             return cls(path, "", data, existed=False)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        try:
-            data = _yaml(text).load(text)
-        except YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            raise ConfigError(
-                [Problem(str(path), line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-            ) from exc
+        text = read_text(path)
+        form = tm.TextForm.of(text)
+        data = _parse(path, form.body)
         if data is None:
             data = CommentedMap()
         if not isinstance(data, dict):
@@ -119,11 +118,31 @@ class YamlDocument:
 
     # -- output ----------------------------------------------------------------------------------------
 
-    def text(self) -> str:
-        """The document as it would be written."""
+    def _dump(self, data: Any) -> str:
         stream = io.StringIO()
-        _yaml(self.original).dump(self.data, stream)
+        _yaml(self._style).dump(data, stream)
         return stream.getvalue()
+
+    def text(self) -> str:
+        """The document as it would be written: the original, with only the edit changed."""
+        edited = self._dump(self.data)
+        if not self.existed:
+            return edited
+        form = self._form
+        if not self._base:  # the file held no data (empty, or only comments): the edit goes after it
+            gap = "" if not form.raw or form.raw.endswith("\n") else form.newline
+            merged = form.raw + gap + form.native(edited)
+        else:
+            merged = tm.merge3(form.raw, self._base, edited, form.newline)
+            if not _same_data(merged, edited):
+                # the merge could not place the edit exactly: the editor's whole rendering is safe
+                if not _same_data(form.body, self._base):
+                    raise ConfigError(
+                        f"{self.path}: cannot edit this file without changing values outside the edit; "
+                        f"make the change by hand"
+                    )
+                merged = form.native(edited)
+        return form.bom + merged
 
     @property
     def changed(self) -> bool:
@@ -132,17 +151,20 @@ class YamlDocument:
 
     def diff(self) -> str:
         """Unified diff from the file on disk to the edited document."""
-        before = self.original.splitlines(keepends=True)
-        after = self.text().splitlines(keepends=True)
+        before = tm.TextForm.of(self.original).body.splitlines(keepends=True)
+        after = tm.TextForm.of(self.text()).body.splitlines(keepends=True)
         label = _display(self.path)
         return "".join(difflib.unified_diff(before, after, label if self.existed else "/dev/null", label))
 
     def save(self) -> bool:
-        """Write atomically when changed; True when written."""
+        """Write atomically when changed; True when written. Refuses when the file changed since it was read."""
         if not self.changed:
             return False
-        atomic_write(self.path, self.text())
-        self.original, self.existed = self.text(), True
+        text = self.text()
+        atomic_write(self.path, text, expect=self.original if self.existed else None, new=not self.existed)
+        self.original, self.existed = text, True
+        self._form = tm.TextForm.of(text)
+        self._base = self._dump(self.data)
         return True
 
 
@@ -197,7 +219,16 @@ def _move_trailing_comment(old: Any, new: Any) -> None:
     if not tokens or tokens[slot_src] is None:
         return
     token = tokens[slot_src]
-    tokens[slot_src] = None
+    value = str(token.value)
+    if value.lstrip(" \t").startswith("#"):  # an end-of-line comment stays on its line
+        eol, _, rest = value.partition("\n")
+        if not rest:
+            return
+        moved = copy.copy(token)
+        token.value, moved.value = eol + "\n", "\n" + rest
+        token = moved
+    else:
+        tokens[slot_src] = None
     entry = dst.ca.items.setdefault(
         dst_key, [None, None, None, None] if isinstance(dst, dict) else [None, None]
     )
@@ -211,53 +242,57 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def atomic_write(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file and ``os.replace``: all or nothing."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def atomic_write(path: str | Path, text: str, *, expect: str | None = None, new: bool = False) -> None:
+    """Write ``text`` to ``path`` (to its target, when a symlink) through a temp file: all or nothing.
+
+    With ``expect`` the file must still hold exactly that, with ``new`` it must not exist yet: a
+    concurrent edit is never overwritten.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ConfigError(
-                f"{path}: cannot write: {exc.strerror or exc}; the file was not changed"
-            ) from exc
-        raise
+        old = None if expect is None else expect.encode("utf-8")
+        tm.write_atomic(Path(path), text.encode("utf-8"), expect=old, new=new)
+    except tm.ChangedMeanwhile as exc:
+        raise ConfigError(f"{path}: changed while it was being edited; run the command again") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}; the file was not changed") from exc
 
 
-def _yaml(original: str) -> Any:
+def _parse(path: Path, body: str) -> Any:
+    from ruamel.yaml.error import YAMLError
+
+    from cluster_capacity.config.sources import parse_yaml
+
+    # the renderer's own reading first, so both agree on what is valid YAML
+    parse_yaml(body, str(path))
+    try:
+        return _yaml((2, 4, 2)).load(tm.untab_comments(body))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise ConfigError(
+            [Problem(str(path), line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from exc
+
+
+def _same_data(a: str, b: str) -> bool:
+    """Whether two texts hold the same values, read the way the renderer reads them."""
+    from cluster_capacity.config.sources import parse_yaml
+
+    try:
+        return parse_yaml(a, "a").data == parse_yaml(b, "b").data
+    except ConfigError:
+        return False
+
+
+def _yaml(style: tuple[int, int, int]) -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long strings a person wrote on one line
-    sequence, offset = _list_style(original)
-    yaml.indent(mapping=2, sequence=sequence, offset=offset)
+    mapping, sequence, offset = style
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     return yaml
-
-
-def _list_style(text: str) -> tuple[int, int]:
-    """Keep the file's list style: ``key:\\n  - item`` (4, 2) or ``key:\\n- item`` (2, 0)."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines[1:], start=1):
-        match = re.match(r"^( *)- ", line)
-        if not match:
-            continue
-        parent = lines[i - 1]
-        if re.match(r"^ *[^\s#-][^:]*:\s*$", parent):
-            dash = len(match[1]) - (len(parent) - len(parent.lstrip(" ")))
-            if dash >= 0:
-                return dash + 2, dash
-    return 4, 2
 
 
 def _has(node: Any, key: Key) -> bool:

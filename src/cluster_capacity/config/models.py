@@ -1,25 +1,112 @@
 """The values format (DESIGN.md section 2) as frozen pydantic models.
 
 Attribute names are snake_case; the keys in files are the camelCase aliases, exactly as teams already
-write them for the Helm chart. Types are strict: ``replicas: "3"`` is an error, not a silent coercion,
-because a GitOps repo is the wrong place to guess.
+write them for the Helm chart. Types are strict: a label value of ``true`` is an error, not a silent
+coercion, because a GitOps repo is the wrong place to guess. The exceptions are the chart's own leniencies
+that are safe: its switches compare ``lower(value) == "true"``, so ``"true"``/``"false"`` strings mean what
+they say (any other string, which the chart silently read as false, is refused); it printed replica counts
+as they were, so ``replicas: "3"`` rendered 3; and ``infraID: ""`` is its placeholder for "not set".
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from cluster_capacity import instances
-from cluster_capacity.labels import NEURON_RESOURCE
+from cluster_capacity.labels import DEVICE_PLUGIN_CONFIG, MIG_CONFIG, NEURON_RESOURCE
 
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 Approval = Literal["Automatic", "Manual"]
 
 _WORKER_ROLE_LABEL = "node-role.kubernetes.io/worker"
+SHARED_OPERATORS_NAMESPACE = "openshift-operators"
+
+
+def _chart_switch(value: Any) -> Any:
+    """A chart switch (``enabled``, ``create``): the chart compares ``lower(printf "%v" x) == "true"``."""
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        raise PydanticCustomError(
+            "chart_switch",
+            'must be true or false, got "{value}" (a string); the Helm chart read every string but '
+            '"true" as false, so write false if that is what you relied on',
+            {"value": value},
+        )
+    return value
+
+
+def _master_switch(value: Any) -> Any:
+    """The top-level ``enabled``: the chart's ``{{ if .Values.enabled }}`` is true for any non-empty string."""
+    if isinstance(value, str) and value.strip().lower() != "true":
+        raise PydanticCustomError(
+            "chart_switch",
+            'must be true or false, got "{value}" (a string); the Helm chart rendered everything for any '
+            'non-empty string here (even "false"), so write true to keep that, or false',
+            {"value": value},
+        )
+    return _chart_switch(value)
+
+
+def _blank_is_unset(value: Any) -> Any:
+    """``infraID: ""`` is the chart's placeholder: not set (required only once a pool is enabled)."""
+    return None if value == "" else value
+
+
+def _digits(value: Any) -> Any:
+    """A count the chart printed into the manifest as written: ``"3"`` rendered as the integer 3."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+_SWITCH_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "boolean"},
+            {"type": "string", "pattern": "^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\\s*$"},
+        ]
+    }
+)
+#: A replica count that also takes the chart's digit strings.
+Count = Annotated[
+    int,
+    BeforeValidator(_digits),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^\\s*[0-9]+\\s*$"}]}
+    ),
+]
+#: A boolean switch that also takes the chart's ``"true"``/``"false"`` strings.
+Switch = Annotated[bool, BeforeValidator(_chart_switch), _SWITCH_SCHEMA]
+MasterSwitch = Annotated[
+    bool,
+    BeforeValidator(_master_switch),
+    WithJsonSchema(
+        {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": "^\\s*[Tt][Rr][Uu][Ee]\\s*$"}]}
+    ),
+]
+
+
+def _served(kind: str, version: str) -> Any:
+    """An ``apiVersion`` key the chart read: only the one version the CRD serves renders anything."""
+
+    def check(value: Any) -> Any:
+        if value != version:
+            raise PydanticCustomError(
+                "api_version",
+                "must be {version}, the only version the {kind} CRD serves (got {got}; the chart "
+                "wrote it into the object, which the API server refuses); remove the key",
+                {"version": version, "kind": kind, "got": repr(value)},
+            )
+        return value
+
+    return BeforeValidator(check)
 
 
 class _Model(BaseModel):
@@ -43,9 +130,33 @@ class Taint(_Model):
 class PoolAutoscaler(_Model):
     """Renders a MachineAutoscaler for the pool when enabled."""
 
-    enabled: bool = False
-    min_replicas: int = Field(0, ge=0)
-    max_replicas: int = Field(1, ge=1)
+    enabled: Switch = False
+    min_replicas: Count = Field(0, ge=0)
+    max_replicas: Count = Field(1, ge=1)
+
+
+class TimeSlicing(_Model):
+    """Time-slicing: every physical GPU is advertised as ``replicas`` GPUs (no memory or fault isolation)."""
+
+    replicas: int = Field(ge=2)
+    #: Advertise ``nvidia.com/gpu.shared`` instead of ``nvidia.com/gpu``.
+    rename_by_default: bool = False
+    #: Refuse pods asking for more than one replica (they would get no more GPU time for it).
+    fail_requests_greater_than_one: bool = False
+
+
+class MigSharing(_Model):
+    """MIG: MIG Manager partitions every GPU of the pool's nodes with one of its profiles."""
+
+    #: A profile of MIG Manager's default config: ``all-1g.10gb`` and the like, or ``all-balanced``.
+    profile: str = Field(min_length=1)
+
+
+class GpuSharing(_Model):
+    """How the pool's GPUs are shared: time-slicing or MIG (one of the two)."""
+
+    time_slicing: TimeSlicing | None = None
+    mig: MigSharing | None = None
 
 
 #: A Go duration as the machine API accepts it: ``45m``, ``1h30m``, ``300s``.
@@ -68,10 +179,10 @@ class HealthCheck(_Model):
 class MachineSetPool(_Model):
     """One worker pool: a MachineSet ``<infraID>-<nameSuffix>`` and optionally its MachineAutoscaler."""
 
-    enabled: bool = False
+    enabled: Switch = False
     name_suffix: str = Field(min_length=1)
     namespace: str = "openshift-machine-api"
-    replicas: int = Field(0, ge=0)
+    replicas: Count = Field(0, ge=0)
     machine_role: str = Field("worker", min_length=1)
     machine_type: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -90,6 +201,7 @@ class MachineSetPool(_Model):
     #: Written into the providerSpec (they are AWSMachineProviderConfig fields); set here or there.
     capacity_reservation_id: str | None = Field(None, min_length=1)
     market_type: MarketType | None = None
+    gpu_sharing: GpuSharing | None = None
 
     def machineset_name(self, infra_id: str) -> str:
         """The MachineSet's name: ``<infraID>-<nameSuffix>``."""
@@ -176,11 +288,31 @@ class MachineSetPool(_Model):
         accel = self.accelerator_label
         if accel:
             labels.setdefault("cluster-api/accelerator", accel)
+        labels.update(sharing_node_labels(self.gpu_sharing))
         return labels
 
 
+def time_slicing_key(ts: TimeSlicing) -> str:
+    """The device-plugin config key of a time-slicing profile; pools with the same settings share it."""
+    key = f"time-sliced-{ts.replicas}"
+    if ts.rename_by_default:
+        key += "-renamed"
+    if ts.fail_requests_greater_than_one:
+        key += "-strict"
+    return key
+
+
+def sharing_node_labels(sharing: GpuSharing | None) -> dict[str, str]:
+    """The node labels that make the GPU Operator apply a pool's sharing (set by the MachineSet template)."""
+    if sharing is not None and sharing.time_slicing is not None:
+        return {DEVICE_PLUGIN_CONFIG: time_slicing_key(sharing.time_slicing)}
+    if sharing is not None and sharing.mig is not None:
+        return {MIG_CONFIG: sharing.mig.profile}
+    return {}
+
+
 class ClusterAutoscalerConfig(_Model):
-    enabled: bool = False
+    enabled: Switch = False
     name: str = "default"
     spec: dict[str, Any] = Field(default_factory=dict)
 
@@ -189,13 +321,24 @@ class Autoscaling(_Model):
     cluster_autoscaler: ClusterAutoscalerConfig = ClusterAutoscalerConfig()
 
 
+def _merged_over_defaults(schema: dict[str, Any]) -> None:
+    """A mapping that values files merge over defaults: a file may give any of its keys (for editors)."""
+    schema.pop("required", None)
+
+
 class OperatorGroupConfig(_Model):
-    create: bool = True
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_merged_over_defaults)
+
+    create: Switch = True
     name: str
-    target_namespaces: list[str]
+    #: Empty means the install namespace for the GPU Operator and NFD (as the chart's ``default (list
+    #: $ns)`` does), and AllNamespaces for KMM and the Neuron operator (the only mode their CSVs support).
+    target_namespaces: list[str] = Field(default_factory=list)
 
 
 class SubscriptionConfig(_Model):
+    model_config = ConfigDict(**_Model.model_config, json_schema_extra=_merged_over_defaults)
+
     name: str
     channel: str = "stable"
     source: str
@@ -205,53 +348,65 @@ class SubscriptionConfig(_Model):
 
 
 class ClusterPolicyConfig(_Model):
-    create: bool = True
+    create: Switch = True
+    api_version: Annotated[str, _served("ClusterPolicy", "nvidia.com/v1")] = "nvidia.com/v1"
     name: str = "cluster-policy"
     #: Deep-merged over the default spec, which satisfies every field the CRD requires.
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
 class NfdInstanceConfig(_Model):
-    create: bool = True
+    create: Switch = True
+    api_version: Annotated[str, _served("NodeFeatureDiscovery", "nfd.openshift.io/v1")] = (
+        "nfd.openshift.io/v1"
+    )
     name: str = "nfd-instance"
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
 class NfdConfig(_Model):
-    enabled: bool = True
+    enabled: Switch = True
     install_namespace: str = "openshift-nfd"
-    create_namespace: bool = True
-    operator_group: OperatorGroupConfig = OperatorGroupConfig(
-        name="openshift-nfd", target_namespaces=["openshift-nfd"]
-    )
+    create_namespace: Switch = True
+    operator_group: OperatorGroupConfig = OperatorGroupConfig(name="openshift-nfd")
     subscription: SubscriptionConfig = SubscriptionConfig(name="nfd", source="redhat-operators")
     instance: NfdInstanceConfig = NfdInstanceConfig()
 
+    @property
+    def target_namespaces(self) -> list[str]:
+        """The OperatorGroup's targets: as configured, or the install namespace (SingleNamespace)."""
+        return list(self.operator_group.target_namespaces) or [self.install_namespace]
+
+    @property
+    def renders_namespace(self) -> bool:
+        """The chart never creates ``openshift-operators``, which every cluster already has."""
+        return self.create_namespace and self.install_namespace != SHARED_OPERATORS_NAMESPACE
+
 
 class RbacConfig(_Model):
-    create: bool = True
+    create: Switch = True
     argocd_namespace: str = "openshift-gitops"
     application_controller_service_account: str = "openshift-gitops-argocd-application-controller"
 
 
 class DashboardsConfig(_Model):
-    enabled: bool = False
+    enabled: Switch = False
     namespace: str = "openshift-config-managed"
+    #: The chart's name, so a move from it updates the ConfigMap in place.
+    config_map_name: str = Field("grafana-dashboard-nvidia-dcgm-exporter", min_length=1)
 
 
 class MonitoringConfig(_Model):
-    service_monitor: bool = True
+    service_monitor: Switch = True
 
 
 class NvidiaConfig(_Model):
     """NVIDIA GPU Operator through OLM, with Node Feature Discovery, RBAC for Argo CD and monitoring."""
 
-    enabled: bool = False
+    enabled: Switch = False
     install_namespace: str = "nvidia-gpu-operator"
-    create_namespace: bool = True
-    operator_group: OperatorGroupConfig = OperatorGroupConfig(
-        name="nvidia-gpu-operator", target_namespaces=["nvidia-gpu-operator"]
-    )
+    create_namespace: Switch = True
+    operator_group: OperatorGroupConfig = OperatorGroupConfig(name="nvidia-gpu-operator")
     subscription: SubscriptionConfig = SubscriptionConfig(
         name="gpu-operator-certified", source="certified-operators"
     )
@@ -260,6 +415,16 @@ class NvidiaConfig(_Model):
     rbac: RbacConfig = RbacConfig()
     dashboards: DashboardsConfig = DashboardsConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
+
+    @property
+    def target_namespaces(self) -> list[str]:
+        """The OperatorGroup's targets: as configured, or the install namespace (SingleNamespace)."""
+        return list(self.operator_group.target_namespaces) or [self.install_namespace]
+
+    @property
+    def renders_namespace(self) -> bool:
+        """The chart never creates ``openshift-operators``, which every cluster already has."""
+        return self.create_namespace and self.install_namespace != SHARED_OPERATORS_NAMESPACE
 
 
 class Feasibility(_Model):
@@ -342,14 +507,21 @@ class InferentiaConfig(_Model):
 class Values(_Model):
     """One env's merged values (``values-common.yaml`` + ``values-<env>.yaml`` + ``--set``)."""
 
-    enabled: bool = False
-    infra_id: str | None = Field(None, alias="infraID", min_length=1)
+    enabled: MasterSwitch = False
+    infra_id: Annotated[
+        str | None,
+        BeforeValidator(_blank_is_unset),
+        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+    ] = Field(None, alias="infraID", min_length=1)
     machine_sets: list[MachineSetPool] = Field(default_factory=list)
     autoscaling: Autoscaling = Autoscaling()
     nvidia: NvidiaConfig = NvidiaConfig()
     inferentia: InferentiaConfig = InferentiaConfig()
     #: Accepted for Helm compatibility (every chart may receive ``global``); not used.
     global_: dict[str, Any] = Field(default_factory=dict, alias="global")
+    #: The chart's umbrella Application passes ``--set env=<env>``; accepted, not used (the project
+    #: file names the env).
+    env: str | None = None
 
     @property
     def neuron_enabled(self) -> bool:

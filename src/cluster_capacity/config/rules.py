@@ -12,7 +12,13 @@ from typing import Any
 
 from cluster_capacity import instances
 from cluster_capacity.config.capacity_rules import check_capacity
-from cluster_capacity.config.models import MachineSetPool, OperatorGroupConfig, Values
+from cluster_capacity.config.models import (
+    SHARED_OPERATORS_NAMESPACE,
+    MachineSetPool,
+    OperatorGroupConfig,
+    Values,
+)
+from cluster_capacity.config.sharing import check_sharing
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
 
@@ -60,6 +66,7 @@ def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Proble
     check_capacity(values, add)
     _check_operator_groups(values, add)
     _check_neuron_pools(values, add, gate=gate)
+    check_sharing(values, add)
     return problems
 
 
@@ -163,17 +170,33 @@ def _check_cluster_autoscaler(values: Values, add: Any) -> None:
     if not (ca.enabled and values.enabled):
         return
     limits = ca.spec.get("resourceLimits")
-    gpus = limits.get("gpus") if isinstance(limits, dict) else None
+    limits_path = (*path, "spec", "resourceLimits")
+    if limits is None:
+        return
+    if not isinstance(limits, dict):
+        add(limits_path, "must be a mapping (maxNodesTotal, cores, memory, gpus)")
+        return
+    gpus = limits.get("gpus")
+    if gpus is None:
+        return
     if not isinstance(gpus, list):
+        add((*limits_path, "gpus"), "must be a list of {type, min, max}")
         return
     labels = {p.accelerator_label for p in values.enabled_pools if p.accelerator == "nvidia"} - {None}
-    listed = set()
+    listed: set[str] = set()
     for j, entry in enumerate(gpus):
         gpu_type = entry.get("type") if isinstance(entry, dict) else None
+        if not isinstance(gpu_type, str):
+            where = (*limits_path, "gpus", j) + (("type",) if isinstance(entry, dict) else ())
+            add(
+                where,
+                "must be a mapping with a string type" if not isinstance(entry, dict) else "must be a string",
+            )
+            continue
         listed.add(gpu_type)
         if labels and gpu_type not in labels:
             add(
-                (*path, "spec", "resourceLimits", "gpus", j, "type"),
+                (*limits_path, "gpus", j, "type"),
                 f"{gpu_type!r} matches no GPU pool; types must equal the pools' cluster-api/accelerator "
                 f"labels: {', '.join(sorted(str(x) for x in labels))}",
             )
@@ -187,15 +210,33 @@ def _check_cluster_autoscaler(values: Values, add: Any) -> None:
 
 def _check_operator_groups(values: Values, add: Any) -> None:
     nv = values.nvidia
-    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, str]] = []
+    groups: list[tuple[tuple[str | int, ...], OperatorGroupConfig, list[str], str]] = []
     if nv.enabled:
-        groups.append((("nvidia", "operatorGroup"), nv.operator_group, nv.install_namespace))
+        groups.append(
+            (("nvidia", "operatorGroup"), nv.operator_group, nv.target_namespaces, nv.install_namespace)
+        )
     if values.nfd_enabled:  # NFD, like the GPU Operator, supports only OwnNamespace/SingleNamespace
-        groups.append((("nvidia", "nfd", "operatorGroup"), nv.nfd.operator_group, nv.nfd.install_namespace))
-    for path, group, namespace in groups:
-        if group.create and group.target_namespaces != [namespace]:
+        nfd = nv.nfd
+        groups.append(
+            (
+                ("nvidia", "nfd", "operatorGroup"),
+                nfd.operator_group,
+                nfd.target_namespaces,
+                nfd.install_namespace,
+            )
+        )
+    for path, group, targets, namespace in groups:
+        if group.create and namespace == SHARED_OPERATORS_NAMESPACE:
+            add(
+                (*path[:-1], "installNamespace"),
+                f"{namespace} already has the cluster's global OperatorGroup, and a second one makes OLM "
+                "refuse every operator there (TooManyOperatorGroups; the chart rendered one anyway): set "
+                f"{'.'.join(str(p) for p in path)}.create: false",
+            )
+            continue
+        if group.create and targets != [namespace]:
             add(
                 (*path, "targetNamespaces"),
-                f"must be [{namespace}]: the operator supports only OwnNamespace/SingleNamespace install "
-                f"modes (an empty list means AllNamespaces)",
+                f"must be [{namespace}] (or [], which means the same): the operator supports only "
+                f"OwnNamespace/SingleNamespace install modes",
             )

@@ -13,28 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from cluster_capacity.config.yamlfile import MAX_DEPTH, PathKey, format_path, load_mapping, read_text
 from cluster_capacity.errors import ConfigError, Problem
 
-try:  # the C loader is several times faster; fall back where libyaml is missing
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-PathKey = tuple[str | int, ...]
 SET_SOURCE = "--set"
-
-
-def format_path(path: Sequence[str | int]) -> str:
-    """``("machineSets", 0, "taints")`` -> ``machineSets[0].taints``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 @dataclass
@@ -44,6 +26,39 @@ class Source:
     name: str
     data: dict[str, Any]
     lines: dict[PathKey, int] = field(default_factory=dict)
+    #: ``--set`` only: the assigned paths (each replaces what was there)
+    assigned: tuple[PathKey, ...] = ()
+
+    def claims(self, key: PathKey) -> str | None:
+        """``"owns"`` when this source set the value at ``key`` (or replaced an ancestor of it),
+        ``"created"`` when a ``--set`` made the mapping or item on its way to a deeper path, else None."""
+        if self.name == SET_SOURCE:
+            if any(key[: len(p)] == p for p in self.assigned):
+                return "owns"
+            if any(p[: len(key)] == key for p in self.assigned):
+                return "created"
+            return None
+        current: Any = self.data
+        replaced = False  # below a list: this source's list replaced the earlier ones whole
+        for part in key:
+            if isinstance(current, list):
+                if not isinstance(part, int) or part >= len(current):
+                    return None  # an item this source does not have (a --set may have added it)
+                current, replaced = current[part], True
+            elif isinstance(current, dict):
+                if part not in current:
+                    return "owns" if replaced else None
+                current = current[part]
+            else:
+                return "owns"  # a scalar here replaced everything below it
+        return "owns"
+
+    def line_of(self, key: PathKey) -> int:
+        """The line of ``key``, or of its deepest ancestor with a line."""
+        for n in range(len(key), -1, -1):
+            if key[:n] in self.lines:
+                return self.lines[key[:n]]
+        return 0
 
 
 @dataclass
@@ -54,15 +69,23 @@ class Layered:
     sources: list[Source]
 
     def locate(self, path: Sequence[str | int]) -> tuple[str, int]:
-        """File and line that set ``path``, or of its nearest ancestor that exists."""
+        """File and line that set ``path``, or its nearest ancestor that exists.
+
+        A later source wins where it replaces (a list, a scalar, a ``--set`` path); where it only merges a
+        mapping, the earlier source that set the key is the one to blame.
+        """
         key = tuple(path)
-        while True:
+        for n in range(len(key), -1, -1):
+            prefix = key[:n]
+            weak: Source | None = None
             for source in reversed(self.sources):
-                if key in source.lines:
-                    return source.name, source.lines[key]
-            if not key:
-                break
-            key = key[:-1]
+                claim = source.claims(prefix)
+                if claim == "owns":
+                    return source.name, source.line_of(prefix)
+                if claim == "created" and weak is None:
+                    weak = source
+            if weak is not None:
+                return weak.name, weak.line_of(prefix)
         # nothing located the path: blame the last file that holds data, the one most likely at fault
         for source in reversed(self.sources):
             if source.name != SET_SOURCE:
@@ -74,72 +97,15 @@ class Layered:
         return Problem(name, line, format_path(path), message)
 
 
+def read_source(path: Path) -> Source:
+    """Read and parse one values file; anything but a readable regular UTF-8 file is a ``ConfigError``."""
+    return parse_yaml(read_text(path), str(path))
+
+
 def parse_yaml(text: str, name: str) -> Source:
     """Parse one YAML mapping, recording the line of every key and list item."""
-    try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        what = exc.problem or exc.context or "invalid YAML"
-        if "expected a single document" in str(exc):
-            what = "holds more than one YAML document; a values file is a single mapping"
-        raise ConfigError([Problem(name, line, "", f"invalid YAML: {what}")]) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem(name, 0, "", f"invalid YAML: {exc}")]) from exc
-    if data is None or node is None:
-        return Source(name, {})
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise ConfigError([Problem(name, node.start_mark.line + 1, "", f"must be a mapping, got a {kind}")])
-    lines: dict[PathKey, int] = {}
-    problems: list[Problem] = []
-    _index(node, (), lines, problems, name)
-    if problems:
-        raise ConfigError(problems)
+    data, lines = load_mapping(text, name)
     return Source(name, data, lines)
-
-
-def _index(
-    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], problems: list[Problem], name: str
-) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[object] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
-            if key == "<<":
-                continue
-            if key in seen:
-                problems.append(
-                    Problem(name, key_node.start_mark.line + 1, format_path((*path, key)), "duplicate key")
-                )
-            seen.add(key)
-            child = (*path, key)
-            lines[child] = key_node.start_mark.line + 1
-            _index(value_node, child, lines, problems, name)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*path, i), lines, problems, name)
-
-
-def read_source(path: Path) -> Source:
-    """Read and parse one values file; a missing or unreadable file is a ``ConfigError``."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError([Problem(name, 0, "", "file not found")]) from exc
-    except IsADirectoryError as exc:
-        raise ConfigError([Problem(name, 0, "", "is a directory, expected a YAML file")]) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(name, 0, "", f"cannot read: {exc}")]) from exc
-    return parse_yaml(text, name)
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +132,8 @@ def layer(sources: Iterable[Source]) -> Layered:
 
 # --- --set, as helm's strvals ---------------------------------------------------------------------
 
+#: helm's limit on a ``--set`` list index (strvals ``MaxIndex``)
+MAX_SET_INDEX = 65536
 _SEGMENT = re.compile(r"(?P<name>[^.\[\]]+)|\[(?P<index>\d+)\]|(?P<dot>\.)")
 
 
@@ -203,16 +171,27 @@ def _parse_set_path(raw: str, expr: str) -> PathKey:
         if m["name"] is not None:
             path.append(m["name"].replace("\0", ".").strip())
         elif m["index"] is not None:
-            path.append(int(m["index"]))
+            index = int(m["index"])
+            if index > MAX_SET_INDEX:  # as helm: a typo must not allocate a huge list
+                raise _set_problem(
+                    path, f"index {index} is greater than the maximum supported index {MAX_SET_INDEX}"
+                )
+            path.append(index)
         pos = m.end()
+        if len(path) > MAX_DEPTH:
+            raise _set_problem(path, f"nested more than {MAX_DEPTH} levels deep")
     if not path or not isinstance(path[0], str):
         raise ConfigError([Problem(SET_SOURCE, 0, "", f"cannot parse the path in {expr!r}")])
     return tuple(path)
 
 
-def _parse_set_value(raw: str) -> Any:
+def _parse_set_value(raw: str, depth: int = 0) -> Any:
     if raw.startswith("{") and raw.endswith("}"):
-        return [_parse_set_value(v) for v in _split_unescaped(raw[1:-1], ",") if v != ""]
+        if depth >= MAX_DEPTH:
+            raise ConfigError(
+                [Problem(SET_SOURCE, 0, "", f"a value nested more than {MAX_DEPTH} levels deep")]
+            )
+        return [_parse_set_value(v, depth + 1) for v in _split_unescaped(raw[1:-1], ",") if v != ""]
     raw = raw.replace("\\,", ",")
     if raw in ("true", "false"):
         return raw == "true"
@@ -243,11 +222,15 @@ def apply_sets(layered: Layered, expressions: Iterable[str]) -> Layered:
     if not assignments:
         return layered
     data = copy.deepcopy(layered.data)
-    lines: dict[PathKey, int] = {}
     for path, value in assignments:
         _assign(data, path, value)
-        lines[path] = 0
-    return Layered(data, [*layered.sources, Source(SET_SOURCE, {}, lines)])
+    paths = tuple(path for path, _ in assignments)
+    source = Source(SET_SOURCE, {}, {path: 0 for path in paths}, assigned=paths)
+    return Layered(data, [*layered.sources, source])
+
+
+def _set_problem(path: Sequence[str | int], message: str) -> ConfigError:
+    return ConfigError([Problem(SET_SOURCE, 0, format_path(path), message)])
 
 
 def _assign(data: dict[str, Any], path: PathKey, value: Any) -> None:
@@ -255,25 +238,26 @@ def _assign(data: dict[str, Any], path: PathKey, value: Any) -> None:
     for i, part in enumerate(path):
         last = i == len(path) - 1
         nxt: Any = value if last else ([] if isinstance(path[i + 1], int) else {})
-        where = format_path(path[: i + 1])
         if isinstance(part, int):
             if not isinstance(cur, list):
-                raise ConfigError([Problem(SET_SOURCE, 0, format_path(path[:i]), "is not a list")])
+                raise _set_problem(path[:i], "is not a list")
             while len(cur) <= part:  # helm pads with null
                 cur.append(None)
             if last:
                 cur[part] = value
-            elif not isinstance(cur[part], dict | list):
+                return
+            if not isinstance(cur[part], dict | list):
                 cur[part] = nxt
             cur = cur[part]
         else:
             if not isinstance(cur, dict):
-                raise ConfigError([Problem(SET_SOURCE, 0, where, "its parent is not a mapping")])
+                raise _set_problem(path[: i + 1], "its parent is not a mapping")
             if last:
-                if value is None:
+                if value is None:  # helm: null deletes the key
                     cur.pop(part, None)
                 else:
                     cur[part] = value
-            elif not isinstance(cur.get(part), dict | list):
+                return
+            if not isinstance(cur.get(part), dict | list):
                 cur[part] = nxt
             cur = cur[part]

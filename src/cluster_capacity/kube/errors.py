@@ -101,8 +101,7 @@ def raise_for(
             resource=qualified,
         )
     if status == 404:
-        details = body.get("details") or {}
-        if details.get("name") or (name and not message.startswith("the server could not find")):
+        if _names_an_object(body):
             raise NotFoundError(
                 f"{what}: not found", status=status, reason=reason, verb=verb, resource=qualified
             )
@@ -146,6 +145,23 @@ def describe(
     target = resource.qualified + (f"/{subresource}" if subresource else "")
     where = f" in namespace {namespace}" if namespace and resource.namespaced else ""
     return f"{verb} {target}{' ' + name if name else ''}{where}"
+
+
+def _names_an_object(body: Obj) -> bool:
+    """Whether a 404 came from a served type's own handler: a ``Status`` naming the missing object.
+
+    kube-apiserver answers a path nobody serves (an API group that is not installed, a resource a CRD
+    group lacks) with the plain text ``404 page not found``; a built-in group without the resource answers
+    a ``Status`` without a name ("the server could not find the requested resource"). Only a missing
+    object gets ``reason: NotFound`` with ``details.name``.
+    """
+    details = body.get("details")
+    return (
+        body.get("kind") == "Status"
+        and body.get("reason") == "NotFound"
+        and isinstance(details, dict)
+        and bool(details.get("name"))
+    )
 
 
 def _status_body(data: bytes) -> Obj:

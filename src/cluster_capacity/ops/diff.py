@@ -3,11 +3,13 @@
 Only what Git sets is compared (plus what the last ``kubectl apply`` set, so a field removed from Git still
 shows): fields the API server, operators and controllers add (status, managedFields, resourceVersion,
 defaults, their labels and annotations) are not drift. The Application's ``ignoreDifferences`` are honoured,
-so the replicas of autoscaled pools are not drift either. Live MachineSets labelled as this env's that Git
-no longer renders keep running and billing (auto-prune is off); each comes with the command to remove it.
+so the replicas of autoscaled pools are not drift either. Live objects of any kind that the env's Application
+tracks and Git no longer renders keep running (auto-prune is off): ``ops.orphans`` finds them, each with the
+command that removes it.
 
 Requests: one LIST per kind rendered (label selector ``app.kubernetes.io/managed-by=cluster-capacity``),
-plus a GET for a rendered object the LIST did not return (an object created before it carried our labels).
+plus a GET for a rendered object the LIST did not return (an object created before it carried our labels);
+for orphans, GETs of ``argocd-cm`` and the Application and one LIST per kind looked through.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import labels
+from cluster_capacity.ops.orphans import removal_command
 
 if TYPE_CHECKING:
     from cluster_capacity.config import EnvConfig
@@ -141,19 +144,37 @@ def diff_env(kube: Kube, cfg: EnvConfig) -> DiffReport:
             text = diff_objects(obj, current, ignore)
             if text:
                 diffs.append(ObjectDiff(obj["kind"], key[0], key[1], "changed", text))
-        if resource in (k.MACHINESETS, k.MACHINEAUTOSCALERS):
+        if resource in (k.MACHINESETS, k.MACHINEAUTOSCALERS):  # ours by label, even if Argo CD lost track
             for (ns, name), obj in sorted(live.items()):
                 if (obj["metadata"].get("labels") or {}).get(labels.ENV) != env:
                     continue
-                plural = "machineset" if resource is k.MACHINESETS else "machineautoscaler"
-                diffs.append(
-                    ObjectDiff(obj["kind"], ns, name, "orphan", command=f"oc delete {plural} {name} -n {ns}")
-                )
+                command = removal_command(resource.api_version, obj["kind"], name, ns)
+                diffs.append(ObjectDiff(obj["kind"], ns, name, "orphan", command=command))
+    diffs.extend(_tracked_orphans(kube, cfg, desired, diffs))
     ignored = [
         f"{rule.get('group', '')}/{rule.get('kind', '')} {','.join(rule.get('jsonPointers') or [])}"
         for rule in ignore
     ]
     return DiffReport(env, len(desired), diffs, ignored)
+
+
+def _tracked_orphans(
+    kube: Kube, cfg: EnvConfig, desired: list[Obj], seen: list[ObjectDiff]
+) -> list[ObjectDiff]:
+    """Every live object the env's Application tracks that Git no longer renders (``ops.orphans``)."""
+    from cluster_capacity import kube as k
+    from cluster_capacity.ops.orphans import find_orphans, read_tracking
+    from cluster_capacity.render.argocd import application_name
+
+    gitops_ns = cfg.project.project.gitops_namespace
+    app = application_name(cfg.env.name)
+    live_app = _get_or_none(kube, k.APPLICATIONS, app, gitops_ns)
+    known = {(d.kind, d.namespace, d.name) for d in seen}
+    return [
+        ObjectDiff(o.kind, o.namespace, o.name, "orphan", command=o.command)
+        for o in find_orphans(kube, app, desired, read_tracking(kube, gitops_ns), live_app)
+        if (o.kind, o.namespace, o.name) not in known
+    ]
 
 
 def diff_objects(desired: Obj, live: Obj, ignore: list[Obj] | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cluster_capacity.config import EnvConfig, Values
 from cluster_capacity.render._meta import Manifest
-from cluster_capacity.render.argocd import application_name, render_application
+from cluster_capacity.render.argocd import application_name, render_application, render_application_set
 from cluster_capacity.render.autoscaling import render_autoscaling
 from cluster_capacity.render.health import render_health
 from cluster_capacity.render.machines import render_machinesets
@@ -14,7 +14,15 @@ from cluster_capacity.render.nfd import render_nfd
 from cluster_capacity.render.nvidia import render_nvidia
 from cluster_capacity.render.rbac import render_rbac
 
-__all__ = ["Manifest", "application_name", "render", "render_application", "render_env", "sort_key"]
+__all__ = [
+    "Manifest",
+    "application_name",
+    "render",
+    "render_application",
+    "render_application_set",
+    "render_env",
+    "sort_key",
+]
 
 # Order within a sync wave, for a stable, readable output.
 _KIND_ORDER = [

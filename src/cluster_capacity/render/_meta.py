@@ -11,13 +11,18 @@ Manifest = dict[str, Any]
 
 __all__ = ["Manifest", "deep_merge", "metadata"]
 
-# Sync waves: Argo CD applies lower waves first and waits for them to be healthy.
-WAVE_RBAC = -1  # the controller needs its permissions before it writes operator CRs
+# Sync waves: Argo CD applies wave N+1 only once every object of waves <= N is healthy. A Subscription
+# stays Progressing while its InstallPlan waits for Manual approval (Degraded when its catalog is
+# unhealthy), so capacity shares the first operator wave instead of queueing behind operator health:
+# one stuck operator must never block a MachineSet change. ``validate`` holds this rule (capacity-first).
+WAVE_RBAC = -1  # the controller needs its permissions before it writes operator CRs or autoscalers
 WAVE_OPERATORS = 0  # Namespaces, OperatorGroups, Subscriptions
-WAVE_NFD = 1  # NodeFeatureDiscovery: its CRD arrives with the NFD operator
-WAVE_OPERANDS = 2  # ClusterPolicy (after the GPU Operator's CRD), ServiceMonitor
-WAVE_MACHINES = 3  # MachineSets: nodes come once the operators are there to serve them
-WAVE_AUTOSCALING = 4  # MachineAutoscalers point at MachineSets; the ClusterAutoscaler last
+WAVE_CAPACITY = 0  # MachineSets, MachineAutoscalers, the ClusterAutoscaler: never behind a Subscription
+WAVE_MACHINES = WAVE_CAPACITY
+WAVE_AUTOSCALING = WAVE_CAPACITY
+WAVE_OPERATOR_CRS = 1  # NodeFeatureDiscovery, ClusterPolicy: their CRDs arrive with their operators
+WAVE_NFD = WAVE_OPERATOR_CRS
+WAVE_OPERANDS = 2  # what needs an operator's CR: ServiceMonitor (DCGM exporter), DeviceConfig
 
 SKIP_DRY_RUN = "SkipDryRunOnMissingResource=true"
 

@@ -9,7 +9,12 @@ from cluster_capacity.config import Values
 from cluster_capacity.render._meta import WAVE_OPERANDS, WAVE_OPERATORS, Manifest, metadata
 
 DCGM_SERVICE_LABELS = {"app": "nvidia-dcgm-exporter"}
+#: The dashboard's ``uid`` inside its JSON (the ConfigMap's name is ``dashboards.configMapName``).
 DASHBOARD_NAME = "cluster-capacity-gpu-dashboard"
+#: The ConfigMap's data key, as the Helm chart names it, so a move from the chart replaces it in place.
+DASHBOARD_KEY = "nvidia-dcgm-exporter-dashboard.json"
+#: Labels the Helm chart puts on its monitoring objects; kept so selectors written for it still match.
+CHART_LABELS = {"app.kubernetes.io/name": "cluster-capacity", "app.kubernetes.io/part-of": "cluster-capacity"}
 
 
 def _panel(panel_id: int, title: str, expr: str, unit: str, x: int, y: int) -> dict[str, Any]:
@@ -77,9 +82,15 @@ def render_monitoring(values: Values, env: str | None = None) -> list[Manifest]:
                 "apiVersion": "monitoring.coreos.com/v1",
                 "kind": "ServiceMonitor",
                 "metadata": metadata(
-                    "nvidia-dcgm-exporter", ns, env=env, wave=WAVE_OPERANDS, skip_dry_run=True
+                    "nvidia-dcgm-exporter",
+                    ns,
+                    env=env,
+                    wave=WAVE_OPERANDS,
+                    skip_dry_run=True,
+                    extra_labels={**DCGM_SERVICE_LABELS, **CHART_LABELS},
                 ),
                 "spec": {
+                    "jobLabel": "app",
                     "selector": {"matchLabels": dict(DCGM_SERVICE_LABELS)},
                     "namespaceSelector": {"matchNames": [ns]},
                     "endpoints": [{"port": "gpu-metrics", "path": "/metrics", "interval": "30s"}],
@@ -92,13 +103,14 @@ def render_monitoring(values: Values, env: str | None = None) -> list[Manifest]:
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": metadata(
-                    DASHBOARD_NAME,
+                    nv.dashboards.config_map_name,
                     nv.dashboards.namespace,
                     env=env,
+                    # a dashboard needs no operator: it is not held behind their health (the chart: 2)
                     wave=WAVE_OPERATORS,
-                    extra_labels={"console.openshift.io/dashboard": "true"},
+                    extra_labels={"console.openshift.io/dashboard": "true", **CHART_LABELS},
                 ),
-                "data": {"gpu-capacity.json": dashboard_json()},
+                "data": {DASHBOARD_KEY: dashboard_json()},
             }
         )
     return out

@@ -36,15 +36,15 @@ def render_nfd(values: Values, env: str | None = None) -> list[Manifest]:
     nfd = values.nvidia.nfd
     ns = nfd.install_namespace
     out: list[Manifest] = []
-    if nfd.create_namespace:
+    if nfd.renders_namespace:
         out.append(namespace(ns, env))
     if nfd.operator_group.create:
-        out.append(operator_group(nfd.operator_group, ns, env))
+        out.append(operator_group(nfd.operator_group, ns, env, nfd.target_namespaces))
     out.append(subscription(nfd.subscription, ns, env))
     if nfd.instance.create:
         out.append(
             {
-                "apiVersion": "nfd.openshift.io/v1",
+                "apiVersion": nfd.instance.api_version,
                 "kind": "NodeFeatureDiscovery",
                 "metadata": metadata(nfd.instance.name, ns, env=env, wave=WAVE_NFD, skip_dry_run=True),
                 "spec": deep_merge(default_nfd_spec(), nfd.instance.spec),

@@ -6,12 +6,13 @@ from typing import Any
 
 from cluster_capacity.config import Values
 from cluster_capacity.render._meta import (
-    WAVE_OPERANDS,
+    WAVE_OPERATOR_CRS,
     Manifest,
     deep_merge,
     metadata,
 )
 from cluster_capacity.render.olm import namespace, operator_group, subscription
+from cluster_capacity.render.sharing import device_plugin_configmap, sharing_spec
 
 
 def default_cluster_policy_spec() -> dict[str, Any]:
@@ -81,21 +82,29 @@ def render_nvidia(values: Values, env: str | None = None) -> list[Manifest]:
         return []
     ns = nv.install_namespace
     out: list[Manifest] = []
-    if nv.create_namespace:
+    if nv.renders_namespace:
         out.append(namespace(ns, env))
     if nv.operator_group.create:
-        out.append(operator_group(nv.operator_group, ns, env))
+        out.append(operator_group(nv.operator_group, ns, env, nv.target_namespaces))
     out.append(subscription(nv.subscription, ns, env))
     if nv.cluster_policy.create:
-        spec = deep_merge(default_cluster_policy_spec(), nv.cluster_policy.spec)
+        spec = deep_merge(
+            deep_merge(default_cluster_policy_spec(), nv.cluster_policy.spec), sharing_spec(values)
+        )
+        strategy = str((spec.get("mig") or {}).get("strategy") or "single")
+        configmap = device_plugin_configmap(values, ns, env, strategy)
+        if configmap is not None:
+            out.append(configmap)
         tolerations = gpu_tolerations(values)
         if tolerations and "tolerations" not in (nv.cluster_policy.spec.get("daemonsets") or {}):
             spec["daemonsets"] = {**spec.get("daemonsets", {}), "tolerations": tolerations}
         out.append(
             {
-                "apiVersion": "nvidia.com/v1",
+                "apiVersion": nv.cluster_policy.api_version,
                 "kind": "ClusterPolicy",
-                "metadata": metadata(nv.cluster_policy.name, env=env, wave=WAVE_OPERANDS, skip_dry_run=True),
+                "metadata": metadata(
+                    nv.cluster_policy.name, env=env, wave=WAVE_OPERATOR_CRS, skip_dry_run=True
+                ),
                 "spec": spec,
             }
         )

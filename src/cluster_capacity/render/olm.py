@@ -17,13 +17,17 @@ def namespace(name: str, env: str | None, *, monitoring: bool = True) -> Manifes
     }
 
 
-def operator_group(cfg: OperatorGroupConfig, ns: str, env: str | None) -> Manifest:
+def operator_group(
+    cfg: OperatorGroupConfig, ns: str, env: str | None, targets: list[str] | None = None
+) -> Manifest:
+    """``targets`` overrides the configured target namespaces (the GPU Operator's and NFD's default)."""
+    namespaces = list(cfg.target_namespaces) if targets is None else targets
     return {
         "apiVersion": "operators.coreos.com/v1",
         "kind": "OperatorGroup",
         "metadata": metadata(cfg.name, ns, env=env, wave=WAVE_OPERATORS),
         # no target namespaces = AllNamespaces mode, the only one some operators (KMM, Neuron) support
-        "spec": {"targetNamespaces": list(cfg.target_namespaces)} if cfg.target_namespaces else {},
+        "spec": {"targetNamespaces": namespaces} if namespaces else {},
     }
 
 

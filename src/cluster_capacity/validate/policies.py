@@ -12,6 +12,8 @@ from cluster_capacity import instances, labels
 from cluster_capacity.render.rbac import PLURALS, UNGRANTED_GROUPS
 from cluster_capacity.validate.fallback import FALLBACK_RULES
 from cluster_capacity.validate.findings import Finding
+from cluster_capacity.validate.sharing import autoscaled_shared_pools_count, gpu_limits_count_shares
+from cluster_capacity.validate.sync_waves import capacity_first, manual_approval
 
 Manifest = dict[str, Any]
 Rule = Callable[[Sequence[Manifest]], list[Finding]]
@@ -304,6 +306,8 @@ def application_safe_sync(objects: Sequence[Manifest]) -> list[Finding]:
 
 RULES: tuple[Rule, ...] = (
     operator_crs_wait_for_crds,
+    capacity_first,
+    manual_approval,
     gpu_operator_needs_nfd,
     operator_groups_single_namespace,
     machinesets_explicit_replicas,
@@ -313,6 +317,8 @@ RULES: tuple[Rule, ...] = (
     autoscaled_pools_have_cluster_autoscaler,
     argocd_can_write,
     application_safe_sync,
+    gpu_limits_count_shares,
+    autoscaled_shared_pools_count,
     *FALLBACK_RULES,
 )
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cluster_capacity import instances, labels
 from cluster_capacity.errors import ClusterError
 from cluster_capacity.ops.camel import camel_keys
+from cluster_capacity.ops.discovery.gpu_operator import compatibility, not_ready_states
 
 if TYPE_CHECKING:
     from cluster_capacity.kube import Kube
@@ -22,7 +23,9 @@ __all__ = [
     "Mismatch",
     "OperatorFact",
     "discover",
+    "gpu_operator_advice",
     "machineset_fact",
+    "openshift_version",
     "read_operators",
     "require_aws",
 ]
@@ -72,6 +75,8 @@ class OperatorFact:
     csv_phase: str = ""  # Succeeded, Installing, Failed, ... or "" when no CSV
     instance: str = ""  # ClusterPolicy / NodeFeatureDiscovery name
     instance_state: str = ""  # ClusterPolicy status.state (ready, notReady) or NFD Available/Degraded
+    #: The operand states a notReady ClusterPolicy reports (``state-driver``, ``state-device-plugin``...).
+    not_ready_states: tuple[str, ...] = ()
 
     @property
     def healthy(self) -> bool:
@@ -92,6 +97,9 @@ class ApplicationFact:
     revision: str
     ignores_replicas: bool
     message: str = ""
+    #: Live objects Argo CD tracks for it that Git no longer renders (``requiresPruning``; ``diff`` lists
+    #: them with the command that removes each, auto-prune being off).
+    orphans: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,8 @@ class ClusterFacts:
     operators: list[OperatorFact]
     application: ApplicationFact | None
     mismatches: list[Mismatch] = field(default_factory=list)
+    #: NVIDIA's guidance on this OpenShift version with the installed GPU Operator (``compat``).
+    compatibility: list[str] = field(default_factory=list)
 
     @property
     def worker_zones(self) -> list[str]:
@@ -149,7 +159,7 @@ def discover(
     platform = str(platform_status.get("type") or status.get("platform") or "")
     region = str(((platform_status.get("aws") or {}).get("region")) or "")
     cv = kube.get_or_none(k.CLUSTERVERSIONS, "version") or {}
-    version = _openshift_version(cv)
+    version = openshift_version(cv)
     machinesets = [machineset_fact(m) for m in kube.list(k.MACHINESETS, MACHINE_API_NAMESPACE)]
     operators = read_operators(kube)
     application = read_application(kube, env, gitops_namespace) if env else None
@@ -163,7 +173,14 @@ def discover(
         machinesets=sorted(machinesets, key=lambda m: m.name),
         operators=operators,
         application=application,
+        compatibility=gpu_operator_advice(version, operators),
     )
+
+
+def gpu_operator_advice(openshift_version: str, operators: list[OperatorFact]) -> list[str]:
+    """NVIDIA's guidance on ``openshift_version`` for the installed GPU Operator (or a first install)."""
+    gpu = next((o for o in operators if o.package == GPU_OPERATOR_PACKAGE and o.installed), None)
+    return compatibility(openshift_version, gpu.channel if gpu else "", gpu.csv if gpu else "")
 
 
 def require_aws(facts: ClusterFacts) -> None:
@@ -193,7 +210,8 @@ def _infrastructure(kube: Kube) -> Obj:
         ) from exc
 
 
-def _openshift_version(cv: Obj) -> str:
+def openshift_version(cv: Obj) -> str:
+    """The version a ClusterVersion says the cluster runs: the last completed update, else the desired one."""
     status = cv.get("status") or {}
     for entry in status.get("history") or []:
         if entry.get("state") == "Completed" and entry.get("version"):
@@ -269,6 +287,9 @@ def read_operators(kube: Kube) -> list[OperatorFact]:
                 csv_phase=str((csv.get("status") or {}).get("phase") or ""),
                 instance=str((instance.get("metadata") or {}).get("name") or ""),
                 instance_state=_instance_state(instance),
+                not_ready_states=not_ready_states(instance)
+                if instance.get("kind") == "ClusterPolicy"
+                else (),
             )
         )
     return facts
@@ -315,6 +336,7 @@ def application_fact(app: Obj) -> ApplicationFact:
         revision=str((status.get("sync") or {}).get("revision") or ""),
         ignores_replicas=ignores and respect,
         message=str((status.get("operationState") or {}).get("message") or ""),
+        orphans=sum(1 for r in status.get("resources") or [] if r.get("requiresPruning")),
     )
 
 

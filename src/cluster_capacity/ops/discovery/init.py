@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity.config.edit import YamlDocument
+from cluster_capacity.config.project import repo_path_problem
 from cluster_capacity.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -73,7 +74,11 @@ def plan_init(
         project.append(["envs"], {"name": env, "capacityEnabled": True})
         changes.append(f"add env {env} to {project_file}")
 
-    values_dir = project_file.parent / str(project.get(["valuesDir"], "values"))
+    values_dir_name = str(project.get(["valuesDir"], "values"))
+    problem = repo_path_problem(values_dir_name)
+    if problem:  # init writes there: never outside the repository
+        raise ConfigError(f"{project_file}: valuesDir: {problem}")
+    values_dir = project_file.parent / values_dir_name
     values_file = values_dir / f"values-{env}.yaml"
     header = (
         f"{env}: worker capacity for cluster {facts.infra_id} ({facts.region}, OpenShift "

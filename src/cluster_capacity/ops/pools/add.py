@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cluster_capacity import instances, labels
 from cluster_capacity.config.edit import YamlDocument
 from cluster_capacity.errors import ClusterError, ConfigError
+from cluster_capacity.ops.pools.arch import check_architecture
 
 if TYPE_CHECKING:
     from cluster_capacity.config import Values
@@ -58,6 +59,8 @@ class PoolRequest:
     autoscale: tuple[int, int] | None = None
     name: str | None = None
     replicas: int = 0
+    #: ``--ami``: an AMI for the pool instead of the source MachineSet's (and no architecture check).
+    ami: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ def pool_from_cluster(
     request: PoolRequest,
     *,
     offered: Callable[[str, str], bool] | None = None,
+    architecture: Callable[[str], str] | None = None,
 ) -> tuple[NewPool, str]:
     """Read the cluster (Infrastructure, MachineSets: 2 requests) and build the pool; also returns infraID."""
     from cluster_capacity import kube as k
@@ -117,7 +121,8 @@ def pool_from_cluster(
     infra_id = str(status.get("infrastructureName") or "")
     region = str((platform_status.get("aws") or {}).get("region") or "")
     machinesets = kube.list(k.MACHINESETS, MACHINE_API_NAMESPACE)
-    return build_pool(infra_id, region, machinesets, request, offered=offered), infra_id
+    pool = build_pool(infra_id, region, machinesets, request, offered=offered, architecture=architecture)
+    return pool, infra_id
 
 
 def build_pool(
@@ -127,8 +132,10 @@ def build_pool(
     request: PoolRequest,
     *,
     offered: Callable[[str, str], bool] | None = None,
+    architecture: Callable[[str], str] | None = None,
 ) -> NewPool:
-    """The new pool entry. Pure: ``machinesets`` are live MachineSet objects; ``offered`` asks AWS."""
+    """The new pool entry. Pure: ``machinesets`` are live MachineSet objects; ``offered`` and
+    ``architecture`` (of an instance type) ask AWS, else the instance catalog decides."""
     from cluster_capacity.ops.discovery.discover import machineset_fact
 
     instance_type = request.instance_type.strip().lower()
@@ -167,8 +174,10 @@ def build_pool(
     same_zone = [m for m in workers if machineset_fact(m).zone == zone]
     source = (same_zone or workers)[0]
     source_zone = machineset_fact(source).zone
-    notes: list[str] = []
+    notes = check_architecture(instance_type, source, request.ami, lookup=architecture)
     value = _clean_provider_spec(source)
+    if request.ami:
+        value["ami"] = {"id": request.ami}
     if source_zone != zone:
         _rewrite_zone(value, source_zone, zone, source["metadata"]["name"])
         notes.append(

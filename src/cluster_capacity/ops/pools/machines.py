@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,26 @@ STUCK_AFTER = dt.timedelta(minutes=20)
 _KINDS: list[tuple[str, tuple[str, ...]]] = [
     (
         "InsufficientInstanceCapacity",
-        (r"InsufficientInstanceCapacity", r"do not have sufficient .* capacity"),
+        (
+            r"InsufficientInstanceCapacity",
+            r"do not have sufficient .* capacity",
+            r"no Spot capacity available that matches your request",
+        ),
+    ),
+    (
+        "ServiceLinkedRoleCreationNotPermitted",
+        (
+            r"ServiceLinkedRoleCreationNotPermitted",
+            r"permission to create the service-linked role for EC2 Spot",
+        ),
+    ),
+    ("NoSubnets", (r"no subnet IDs were found",)),
+    (
+        "ArchitectureMismatch",
+        (
+            r"architecture '[^']*' of the specified instance type does not match the architecture",
+            r"instance type's architecture \(\w+\) does not match the architecture in the manifest",
+        ),
     ),
     ("MaxSpotInstanceCountExceeded", (r"MaxSpotInstanceCountExceeded", r"max spot instance count exceeded")),
     (
@@ -59,14 +79,69 @@ def classify(message: str) -> str | None:
     return None
 
 
-def advise(reason: str | None, *, instance_type: str, zone: str, region: str, spot: bool) -> str:
-    """What to do about a Machine that failed for ``reason``."""
+def advise(
+    reason: str | None,
+    *,
+    instance_type: str,
+    zone: str,
+    region: str,
+    spot: bool,
+    message: str = "",
+    subnet: str = "",
+    offered_zones: Iterable[str] | None = None,
+) -> str:
+    """What to do about a Machine that failed for ``reason``.
+
+    ``message`` is the provider's text (EC2 names the zones that have capacity, and the architectures);
+    ``offered_zones`` are the zones that offer the type, from a ``plan`` snapshot, when one is at hand.
+    """
     market: instances.Market = "spot" if spot else "on-demand"
     family = _quota_family(instance_type)
+    what = instance_type or "instance"
     if reason == "InsufficientInstanceCapacity":
+        others = _other_zones(message, zone, offered_zones)
+        where = (
+            f"another zone that offers it ({', '.join(others)}): cluster-capacity add-pool --zone {others[0]}"
+            if others
+            else "another zone (cluster-capacity add-pool --zone ...; `cluster-capacity plan` lists the zones "
+            "that offer it)"
+        )
+        if spot:
+            return (
+                f"AWS has no spare Spot capacity for {what} in {zone or 'this zone'} right now: switch the pool "
+                "to On-Demand (drop providerSpec.spotMarketOptions, or set onDemandFallback: true for an "
+                f"On-Demand twin the autoscaler falls back to), or use {where}, or another instance type"
+            )
         return (
-            f"AWS has no spare {instance_type or 'instance'} capacity in {zone or 'this zone'} right now: try "
-            "another zone (cluster-capacity add-pool --zone ...) or another instance type, or retry later"
+            f"AWS has no spare {what} capacity in {zone or 'this zone'} right now: use {where}, or another "
+            "instance type, or retry later"
+        )
+    if reason == "ServiceLinkedRoleCreationNotPermitted":
+        return (
+            "EC2 needs the Spot service-linked role (AWSServiceRoleForEC2Spot) once per account, and the machine "
+            "API's credentials may not create it: create it once with `aws iam create-service-linked-role "
+            "--aws-service-name spot.amazonaws.com`, or grant iam:CreateServiceLinkedRole to the "
+            "openshift-machine-api-aws CredentialsRequest, or run the pool On-Demand (drop "
+            "providerSpec.spotMarketOptions)"
+        )
+    if reason == "NoSubnets":
+        named = f" ({subnet})" if subnet else ""
+        return (
+            f"providerSpec.subnet{named} matches no subnet in {zone or 'the zone'}: a subnet filter rewritten "
+            "for another zone names a subnet that does not exist there. Look it up with `aws ec2 "
+            f"describe-subnets --filters Name=availability-zone,Values={zone or '<zone>'}` and set "
+            "providerSpec.subnet to a subnet of that zone (a filter on tag:Name, or its id), or pick a zone "
+            "that has a worker MachineSet"
+        )
+    if reason == "ArchitectureMismatch":
+        found = _ARCHITECTURES.search(message)
+        type_arch, ami_arch = (found["type"], found["ami"]) if found else ("", "")
+        which = f" ({type_arch}; the AMI is {ami_arch})" if found else ""
+        return (
+            f"the AMI in providerSpec.ami.id is not built for {what}'s architecture{which}: use the RHCOS AMI of "
+            f"that architecture for {region or 'the region'} (`openshift-install coreos print-stream-json`, "
+            "on a multi-architecture cluster), or an instance type of the AMI's architecture; "
+            "cluster-capacity add-pool checks this"
         )
     if reason in ("MaxSpotInstanceCountExceeded", "VcpuLimitExceeded", "InstanceLimitExceeded"):
         if reason == "MaxSpotInstanceCountExceeded":
@@ -106,11 +181,27 @@ def advise(reason: str | None, *, instance_type: str, zone: str, region: str, sp
     return "see `oc describe machine` and the machine-api controller logs for the provider's full message"
 
 
+_ARCHITECTURES = re.compile(
+    r"architecture '(?P<type>[^']*)' of the specified instance type does not match the architecture "
+    r"'(?P<ami>[^']*)' of the specified AMI"
+)
+#: EC2's capacity message names the zones that have it: "... or choosing us-west-2b, us-west-2c."
+_CAPACITY_ZONES = re.compile(r"choosing ((?:[a-z]{2}-[a-z-]+-\d[a-z](?:, | or |, or )?)+)")
+
+
+def _other_zones(message: str, zone: str, offered: Iterable[str] | None) -> list[str]:
+    found = _CAPACITY_ZONES.search(message)
+    named = re.findall(r"[a-z]{2}-[a-z-]+-\d[a-z]", found[1]) if found else []
+    zones = named or sorted(offered or [])
+    return [z for z in dict.fromkeys(zones) if z != zone]
+
+
 def machine_problem(
     machine: dict[str, Any],
     *,
     region: str = "",
     now: dt.datetime | None = None,
+    offerings: Mapping[str, Iterable[str]] | None = None,
 ) -> MachineProblem | None:
     """The problem with a Machine, or None when it is fine (or still within its normal start time)."""
     meta = machine.get("metadata") or {}
@@ -138,7 +229,16 @@ def machine_problem(
             phase or "Pending",
             reason or ("Failed" if phase == "Failed" else "Stuck"),
             message.strip() or "no message from the provider",
-            advise(reason, instance_type=instance_type, zone=zone, region=region, spot=spot),
+            advise(
+                reason,
+                instance_type=instance_type,
+                zone=zone,
+                region=region,
+                spot=spot,
+                message=message,
+                subnet=_subnet(value),
+                offered_zones=(offerings or {}).get(instance_type),
+            ),
         )
     if phase in ("", "Provisioning", "Provisioned") and now is not None:
         created = _timestamp(meta.get("creationTimestamp"))
@@ -153,6 +253,15 @@ def machine_problem(
                 "console log (`oc describe machine`, CSRs pending with `oc get csr`)",
             )
     return None
+
+
+def _subnet(value: dict[str, Any]) -> str:
+    subnet = value.get("subnet") or {}
+    if subnet.get("id"):
+        return f"id {subnet['id']}"
+    return ", ".join(
+        f"{f.get('name')}={','.join(f.get('values') or [])}" for f in subnet.get("filters") or []
+    )
 
 
 def _quota_family(instance_type: str) -> instances.QuotaFamily | None:

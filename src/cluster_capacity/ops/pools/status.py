@@ -1,21 +1,26 @@
 """Pool status: desired (Git) against live (MachineSets, Machines, Nodes), operators and Argo CD.
 
 Requests: one LIST each of MachineSets, Machines, MachineAutoscalers and Nodes, four for the operators
-(Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries) and one GET of the Application: nine,
-whatever the size of the cluster (up to 500 objects of a kind per page).
+(Subscriptions, CSVs, ClusterPolicies, NodeFeatureDiscoveries), one GET of the Application and one of the
+ClusterVersion (NVIDIA's guidance is checked against the live OpenShift version): ten,
+whatever the size of the cluster (up to 1,000 objects of a kind per page).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import labels
+from cluster_capacity.config.sharing import mig_strategy, pool_shares
 from cluster_capacity.ops.discovery.discover import (
     MACHINE_API_NAMESPACE,
     ApplicationFact,
     OperatorFact,
+    gpu_operator_advice,
+    openshift_version,
     read_application,
     read_operators,
 )
@@ -50,7 +55,7 @@ class PoolStatus:
     machines: dict[str, int]  # phase -> count
     nodes_ready: int
     nodes: int
-    gpus: int  # allocatable nvidia.com/gpu on Ready nodes
+    gpus: int  # allocatable nvidia.com/gpu on Ready nodes (the shared resource when the pool shares)
     neuron: int  # allocatable aws.amazon.com/neuron on Ready nodes
     autoscaler: tuple[int, int] | None  # min/max in Git
     live_autoscaler: tuple[int, int] | None  # min/max of the live MachineAutoscaler
@@ -74,6 +79,9 @@ class StatusReport:
     operators: list[OperatorFact]
     application: ApplicationFact | None
     gitops_namespace: str
+    openshift_version: str = ""
+    #: NVIDIA's guidance on this OpenShift version with the installed GPU Operator (``compat``).
+    compatibility: list[str] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -95,8 +103,18 @@ class StatusReport:
         return out
 
 
-def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -> StatusReport:
-    """Status of every pool in the env's values (enabled or not) against the live cluster."""
+def pool_status(
+    kube: Kube,
+    cfg: EnvConfig,
+    *,
+    now: dt.datetime | None = None,
+    offerings: Mapping[str, Iterable[str]] | None = None,
+) -> StatusReport:
+    """Status of every pool in the env's values (enabled or not) against the live cluster.
+
+    ``offerings`` (instance type -> zones, from a ``plan`` snapshot) lets capacity advice name the zones
+    that offer the type.
+    """
     from cluster_capacity import kube as k
 
     values = cfg.values
@@ -134,13 +152,49 @@ def pool_status(kube: Kube, cfg: EnvConfig, *, now: dt.datetime | None = None) -
     for pool in pools:
         region = region or str(((pool.provider_spec or {}).get("placement") or {}).get("region") or "")
 
+    strategy = mig_strategy(values)
     results = [
         _one_pool(
-            pool, name, live_sets.get(name), by_set.get(name, []), nodes, autoscalers.get(name), region, now
+            pool,
+            name,
+            live_sets.get(name),
+            by_set.get(name, []),
+            nodes,
+            autoscalers.get(name),
+            region,
+            now,
+            offerings,
+            gpu_resource=pool_shares(pool, strategy).resource,
         )
         for name, pool in names.items()
     ]
-    return StatusReport(env, infra_id, results, operators, application, gitops_ns)
+    results = [_left_by_smoke(r, live_sets.get(r.machineset), env) for r in results]
+    version = openshift_version(kube.get_or_none(k.CLUSTERVERSIONS, "version") or {})
+    return StatusReport(
+        env,
+        infra_id,
+        results,
+        operators,
+        application,
+        gitops_ns,
+        openshift_version=version,
+        compatibility=gpu_operator_advice(version, operators),
+    )
+
+
+def _left_by_smoke(pool: PoolStatus, live: Obj | None, env: str) -> PoolStatus:
+    """A pool an interrupted smoke run left scaled up bills for a node nobody asked for: say so, and how."""
+    from cluster_capacity.ops.smoke.record import cleanup_command, read_record
+
+    record = read_record(live)
+    if record is None or record.kept:
+        return pool
+    issue = (
+        f"left at {pool.live} replicas by {record.describe()}, which has not put it back to "
+        f"{record.original_replicas}; unless that run is still going: "
+        f"{cleanup_command(env, pool.name_suffix)}"
+    )
+    return replace(pool, issues=[*pool.issues, issue])
 
 
 def _one_pool(
@@ -152,7 +206,11 @@ def _one_pool(
     autoscaler: Obj | None,
     region: str,
     now: dt.datetime,
+    offerings: Mapping[str, Iterable[str]] | None = None,
+    *,
+    gpu_resource: str = GPU,
 ) -> PoolStatus:
+    """One pool; ``gpu_resource`` is what its nodes advertise (``nvidia.com/gpu.shared`` when shared so)."""
     phases = {phase: 0 for phase in PHASES}
     problems: list[MachineProblem] = []
     ready_nodes = total_nodes = gpus = neuron = 0
@@ -162,7 +220,7 @@ def _one_pool(
         if m["metadata"].get("deletionTimestamp"):
             phase = "Deleting"
         phases[phase] = phases.get(phase, 0) + 1
-        problem = machine_problem(m, region=region, now=now)
+        problem = machine_problem(m, region=region, now=now, offerings=offerings)
         if problem is not None:
             problems.append(problem)
         node = nodes.get(((status.get("nodeRef") or {}).get("name")) or "")
@@ -172,7 +230,7 @@ def _one_pool(
         if _ready(node):
             ready_nodes += 1
             allocatable = (node.get("status") or {}).get("allocatable") or {}
-            gpus += _int(allocatable.get(GPU))
+            gpus += _int(allocatable.get(gpu_resource))
             neuron += _int(allocatable.get(NEURON))
     live_replicas = int((live.get("spec") or {}).get("replicas") or 0) if live else None
     ready = int((live.get("status") or {}).get("readyReplicas") or 0) if live else 0
@@ -193,7 +251,7 @@ def _one_pool(
                 issues.append(f"{ready_nodes} of {live_replicas} nodes Ready")
             if accelerator == "nvidia" and ready_nodes and gpus == 0:
                 issues.append(
-                    "Ready nodes show no allocatable nvidia.com/gpu: GPU Operator driver or device "
+                    f"Ready nodes show no allocatable {gpu_resource}: GPU Operator driver or device "
                     "plugin not running"
                 )
             if accelerator == "neuron" and ready_nodes and neuron == 0:

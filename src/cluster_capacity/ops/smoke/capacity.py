@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from cluster_capacity.ops.pools.machines import machine_problem
+from cluster_capacity.ops.smoke.record import (
+    RECORD,
+    SmokeRecord,
+    clean_up_pool,
+    cleanup_command,
+    read_record,
+)
 from cluster_capacity.ops.smoke.state import Obj, RunState, SmokeFailure, condition, quantity
 
 
@@ -28,12 +35,53 @@ class CapacitySteps(RunState):
     def allocatable(self, node: Obj) -> float:
         return quantity(((node.get("status") or {}).get("allocatable") or {}).get(self.target.resource, 0))
 
+    def settle_earlier_run(self, ms: Obj) -> Obj:
+        """Undo what an interrupted run left on the pool (its record says what), or refuse to run beside it."""
+        t = self.target
+        record = read_record(ms)
+        if record is None or record.kept:
+            return ms
+        replicas = int((ms.get("spec") or {}).get("replicas") or 0)
+        if not record.abandoned(self.options.wall()):
+            raise SmokeFailure(
+                f"{record.describe()} is testing pool {t.pool} (MachineSet {t.machineset} at {replicas} "
+                f"replicas, record valid until {record.deadline}); nothing was changed",
+                [
+                    f"wait for it to finish; if it was killed, undo what it left: {cleanup_command(t.env, t.pool)}"
+                ],
+            )
+        self.say(
+            f"{record.describe()} did not finish and left MachineSet {t.machineset} at {replicas} replicas "
+            f"(it was {record.original_replicas}): cleaning up first"
+        )
+        report = clean_up_pool(self.cluster, t, namespaces=(self.options.namespace,))
+        for done in report.done:
+            self.result.cleanup.append(f"before the run: {done}")
+            self.say(done)
+        if report.errors:
+            raise SmokeFailure(
+                f"cannot clean up after {record.describe()}: " + "; ".join(report.errors),
+                [f"fix the cause, then: {cleanup_command(t.env, t.pool)}"],
+            )
+        return self.cluster.machineset(t.namespace, t.machineset) or ms
+
     def scale(self) -> None:
         t = self.target
         ms = self.cluster.machineset(t.namespace, t.machineset) or {}
         original = int((ms.get("spec") or {}).get("replicas") or 0)
         self.result.original_replicas = original
         self.result.scaled_to = 1
+        # The record goes on the MachineSet before the change, so a run killed right after the scale
+        # (SIGKILL, a lost laptop) still leaves what is needed to undo it.
+        self.record = SmokeRecord.new(
+            self.run_id,
+            original,
+            1,
+            now=self.options.wall(),
+            timeout=self.options.timeout,
+            pod_namespace=self.options.namespace,
+        )
+        self.cluster.annotate_machineset(t.namespace, t.machineset, RECORD, self.record.annotation())
         self.scale_requested = True  # before the call: an interrupt during it must still restore
         self.cluster.scale_machineset(t.namespace, t.machineset, 1)
         self.result.capacity = f"scaled {t.machineset} from {original} to 1 replica"
@@ -94,6 +142,25 @@ class CapacitySteps(RunState):
             f"allocatable {self.target.resource} on Node {node['metadata']['name']} "
             "(driver and device plugin starting; the ClusterPolicy shows progress)"
         )
+
+    def check_shares(self, node_name: str | None) -> None:
+        """A shared pool's node advertises physical GPUs x shares per GPU, or the sharing is not applied."""
+        t = self.target
+        node = self.cluster.node(node_name) if node_name and t.expected_allocatable else None
+        if node is None:
+            return
+        found = int(self.allocatable(node))
+        if found != t.expected_allocatable:
+            raise SmokeFailure(
+                f"Node {node_name} advertises {found} {t.resource}, expected {t.expected_allocatable} "
+                f"({t.instance_type}: {t.sharing})",
+                [
+                    "the GPU Operator has not applied the pool's sharing: check the node's labels "
+                    "nvidia.com/device-plugin.config / nvidia.com/mig.config (and mig.config.state), and "
+                    "the device plugin's log: oc logs -n nvidia-gpu-operator -l app=nvidia-device-plugin-daemonset"
+                ],
+            )
+        self.mark("sharing_applied", f"{found} {t.resource}")
 
     def wait_capacity(self) -> None:
         existing = self.usable_node()

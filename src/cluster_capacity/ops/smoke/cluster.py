@@ -29,6 +29,12 @@ class KubeSmokeCluster:
     def scale_machineset(self, namespace: str, name: str, replicas: int) -> None:
         self.kube.scale(kube.MACHINESETS, name, replicas, namespace)
 
+    def annotate_machineset(self, namespace: str, name: str, key: str, value: str | None) -> None:
+        self.kube.patch(kube.MACHINESETS, name, {"metadata": {"annotations": {key: value}}}, namespace)
+
+    def pods(self, namespace: str, label_selector: str) -> list[Obj]:
+        return self.kube.list(kube.PODS, namespace, label_selector=label_selector)
+
     def machines(self, namespace: str, machineset: str) -> list[Obj]:
         return self.kube.list(kube.MACHINES, namespace, label_selector=f"{MACHINESET}={machineset}")
 

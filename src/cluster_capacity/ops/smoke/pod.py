@@ -42,6 +42,8 @@ NEURON_SCHEDULER = "neuron-scheduler"
 COMMANDS: dict[Accelerator, list[str]] = {"nvidia": ["nvidia-smi"], "neuron": ["neuron-ls"]}
 #: Label on every smoke pod, so a leftover one is easy to find: ``oc get pods -l cluster-capacity/smoke``.
 SMOKE_LABEL = "cluster-capacity/smoke"
+#: Label on a smoke pod: the id of the run that created it (``ops.smoke.record``).
+RUN_LABEL = "cluster-capacity/smoke-run"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 POD_NAME = "cluster-capacity-smoke"
@@ -82,11 +84,16 @@ class SmokeTarget:
     #: The env's ``capacityIgnoreMachineSetReplicas`` as Git says (the live Application is checked too).
     ignore_replicas_in_git: bool = False
     cluster_policy: str = "cluster-policy"
+    #: GPU sharing (``gpuSharing``): the resource a node advertises instead of ``nvidia.com/gpu``, how
+    #: many of it a node must advertise (physical GPUs x shares per GPU), and how it is shared (text).
+    shared_resource: str | None = None
+    expected_allocatable: int | None = None
+    sharing: str = ""
 
     @property
     def resource(self) -> str:
         """The extended resource the smoke pod asks for."""
-        return RESOURCES[self.accelerator]
+        return self.shared_resource or RESOURCES[self.accelerator]
 
     def node_selector(self, live_node_labels: dict[str, str] | None = None) -> dict[str, str]:
         """Labels a node of this pool carries: its node labels (live ones when known), type and zone."""
@@ -142,7 +149,18 @@ def target_from_env(config: EnvConfig, pool_suffix: str | None) -> SmokeTarget:
 
 
 def _target(config: EnvConfig, pool: MachineSetPool, accelerator: Accelerator) -> SmokeTarget:
+    from cluster_capacity import gpus
+    from cluster_capacity.config.sharing import mig_strategy, pool_shares
+
     infra_id = config.values.infra_id or ""
+    shares = pool_shares(pool, mig_strategy(config.values))
+    count = gpus.gpu_count(pool.instance_type) if pool.instance_type else None
+    sharing = pool.gpu_sharing
+    how = ""
+    if sharing is not None and sharing.time_slicing is not None:
+        how = f"time-slicing, {sharing.time_slicing.replicas} replicas per GPU"
+    elif sharing is not None and sharing.mig is not None:
+        how = f"MIG {sharing.mig.profile}, {shares.per_gpu} {shares.resource} per GPU"
     return SmokeTarget(
         env=config.env.name,
         pool=pool.name_suffix,
@@ -159,6 +177,9 @@ def _target(config: EnvConfig, pool: MachineSetPool, accelerator: Accelerator) -
         application=f"cluster-capacity-{config.env.name}",
         ignore_replicas_in_git=config.ignore_machineset_replicas,
         cluster_policy=config.values.nvidia.cluster_policy.name,
+        shared_resource=shares.resource if shares.shared else None,
+        expected_allocatable=count * shares.per_gpu if shares.shared and count else None,
+        sharing=how,
     )
 
 
@@ -170,6 +191,7 @@ def build_pod(
     namespace: str = "default",
     live_node_labels: dict[str, str] | None = None,
     live_taints: list[dict[str, Any]] | None = None,
+    run_id: str = "",
 ) -> dict[str, Any]:
     """The smoke pod for ``target``; live node labels and taints (from the MachineSet) win over Git's."""
     tolerations = [t.as_dict() for t in target.taints]
@@ -217,7 +239,9 @@ def build_pod(
             "labels": {
                 labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
                 labels.POOL: target.pool,
+                labels.ENV: target.env,
                 SMOKE_LABEL: "true",
+                **({RUN_LABEL: run_id} if run_id else {}),
             },
         },
         "spec": spec,

@@ -7,7 +7,8 @@
     waits       Machine created -> Provisioned -> Running, Node Ready, allocatable ``nvidia.com/gpu`` > 0;
                 a ``Failed`` Machine or an unschedulable pod ends the run at the next poll
     pod         run the smoke pod, read its log, parse it (``nvidia_smi``)
-    cleanup     always, also on timeout, error, SIGINT and SIGTERM: delete the pod, restore the replicas
+    cleanup     always, also on timeout, error, SIGINT, SIGTERM and SIGHUP: delete the pod, restore the
+                replicas, remove the record (``record``) written on the MachineSet before scaling it
 
 All cluster access goes through a ``SmokeCluster`` (``ops.smoke.cluster.KubeSmokeCluster`` in real use),
 and all waiting through the injected clock and sleep, so tests drive a whole run in milliseconds.
@@ -15,6 +16,7 @@ and all waiting through the injected clock and sleep, so tests drive a whole run
 
 from __future__ import annotations
 
+import secrets
 import signal
 import threading
 from collections.abc import Iterator
@@ -34,7 +36,7 @@ Obj = dict[str, Any]
 
 
 class _Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived; a BaseException so no ``except Exception`` on the way swallows it."""
+    """SIGINT, SIGTERM or SIGHUP arrived; a BaseException so no ``except Exception`` on the way swallows it."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -43,7 +45,7 @@ class _Interrupted(BaseException):
 
 @contextmanager
 def _signals(run: SmokeRun) -> Iterator[None]:
-    """Turn SIGINT/SIGTERM into ``_Interrupted`` while armed; restore the previous handlers after."""
+    """Turn SIGINT/SIGTERM/SIGHUP into ``_Interrupted`` while armed; restore the previous handlers after."""
     if not run.options.handle_signals or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -55,7 +57,9 @@ def _signals(run: SmokeRun) -> Iterator[None]:
             raise _Interrupted(signum)
         run.say(f"{signal.Signals(signum).name} received; cleaning up first, please wait")
 
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP is a closed terminal or SSH session: the run must clean up then too, not die with the pool up.
+    handled = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.getsignal(sig) for sig in handled}
     for sig in previous:
         signal.signal(sig, handler)
     try:
@@ -81,7 +85,9 @@ def run_smoke(cluster: SmokeCluster, target: SmokeTarget, options: SmokeOptions 
         image=options.image or DEFAULT_IMAGES[target.accelerator],
         pod_namespace=options.namespace,
     )
-    run = SmokeRun(cluster, target, options, result, start=options.clock())
+    run = SmokeRun(
+        cluster, target, options, result, start=options.clock(), run_id=options.run_id or secrets.token_hex(3)
+    )
     with _signals(run):
         try:
             plan = run.plan = run.preflight()

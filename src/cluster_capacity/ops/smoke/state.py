@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from cluster_capacity.ops.smoke.options import SmokeCluster, SmokeOptions
 from cluster_capacity.ops.smoke.pod import SmokeTarget
+from cluster_capacity.ops.smoke.record import SmokeRecord
 from cluster_capacity.ops.smoke.report import Phase, SmokeResult
 
 T = TypeVar("T")
@@ -75,6 +77,9 @@ class RunState:
     live_node_labels: dict[str, str] | None = None
     live_taints: list[Obj] | None = None
     waiting_for: str = ""
+    run_id: str = ""
+    #: The record this run wrote on the MachineSet (before scaling it).
+    record: SmokeRecord | None = None
 
     # -- time and progress ---------------------------------------------------------------------------
 
@@ -82,7 +87,9 @@ class RunState:
         return self.options.clock() - self.start
 
     def say(self, message: str) -> None:
-        self.options.progress(f"[{duration(self.now()):>6}] {message}")
+        # After SIGHUP the terminal is gone and writing to it fails; cleanup must go on regardless.
+        with contextlib.suppress(OSError):
+            self.options.progress(f"[{duration(self.now()):>6}] {message}")
 
     def mark(self, name: str, detail: str = "") -> None:
         if name in self.marked:

@@ -5,13 +5,12 @@ Private to ``ops.smoke``, which owns the run's lifecycle (signals, the result, t
 
 from __future__ import annotations
 
-import secrets
-
 from cluster_capacity import labels
 from cluster_capacity.errors import CapacityError
 from cluster_capacity.ops.smoke.capacity import CapacitySteps
 from cluster_capacity.ops.smoke.nvidia_smi import GpuOutputError, parse_neuron_ls, parse_nvidia_smi
 from cluster_capacity.ops.smoke.pod import POD_NAME, build_pod
+from cluster_capacity.ops.smoke.record import RECORD, SmokeRecord, cleanup_command
 from cluster_capacity.ops.smoke.state import STUCK_REASONS, Obj, SmokeFailure, condition
 
 __all__ = ["SmokeFailure", "SmokeRun"]
@@ -44,6 +43,7 @@ class SmokeRun(CapacitySteps):
                 f"(no {labels.MANAGED_BY} label); "
                 "the smoke test only scales pools this tool renders"
             )
+        ms = self.settle_earlier_run(ms)
         template = ((ms.get("spec") or {}).get("template") or {}).get("spec") or {}
         self.live_node_labels = dict((template.get("metadata") or {}).get("labels") or {}) or None
         self.live_taints = list(template.get("taints") or [])
@@ -143,7 +143,7 @@ class SmokeRun(CapacitySteps):
     # -- capacity ------------------------------------------------------------------------------------
 
     def create_pod(self) -> None:
-        name = self.options.pod_name or f"{POD_NAME}-{secrets.token_hex(3)}"
+        name = self.options.pod_name or f"{POD_NAME}-{self.run_id}"
         self.pod_name = self.result.pod = name
         pod = build_pod(
             self.target,
@@ -152,6 +152,7 @@ class SmokeRun(CapacitySteps):
             namespace=self.options.namespace,
             live_node_labels=self.live_node_labels,
             live_taints=self.live_taints,
+            run_id=self.run_id,
         )
         self.pod_created = True  # before the call: an interrupt during it must still delete it
         self.cluster.create_pod(self.options.namespace, pod)
@@ -244,6 +245,7 @@ class SmokeRun(CapacitySteps):
             raise SmokeFailure(
                 f"cannot read the smoke pod's output: {exc}", ["the whole log is in the report (--report)"]
             ) from exc
+        self.check_shares(str((pod.get("spec") or {}).get("nodeName") or self.result.node or ""))
 
     # -- cleanup -------------------------------------------------------------------------------------
 
@@ -255,28 +257,45 @@ class SmokeRun(CapacitySteps):
                 self.result.cleanup.append(f"deleted pod {ns}/{self.pod_name}")
             except CapacityError as exc:
                 self.result.cleanup_errors.append(f"delete pod {ns}/{self.pod_name}: {exc}")
-        if not self.scale_requested:
+        if self.record is None:
             return
         original = self.result.original_replicas or 0
         if self.options.keep:
             self.result.cleanup.append(
                 f"kept MachineSet {t.machineset} at 1 replica (--keep); to scale back: "
-                f"oc scale machineset {t.machineset} -n {t.namespace} --replicas={original}"
+                f"{cleanup_command(t.env, t.pool)}"
             )
+            self._write_record(self.record.kept_up())
             return
         try:
-            ms = self.cluster.machineset(t.namespace, t.machineset) or {}
-            current = int((ms.get("spec") or {}).get("replicas") or 0)
-            if current == original:
-                self.result.cleanup.append(f"MachineSet {t.machineset} already at {original} replicas")
-            elif current == self.result.scaled_to:
-                self.cluster.scale_machineset(t.namespace, t.machineset, original)
-                self.result.cleanup.append(f"restored MachineSet {t.machineset} replicas to {original}")
-            else:
-                self.result.cleanup_errors.append(
-                    f"MachineSet {t.machineset} is at {current} replicas, "
-                    "changed by someone else during the run; "
-                    f"left as is (it was {original} before)"
-                )
+            if self.scale_requested:
+                ms = self.cluster.machineset(t.namespace, t.machineset) or {}
+                current = int((ms.get("spec") or {}).get("replicas") or 0)
+                if current == original:
+                    self.result.cleanup.append(f"MachineSet {t.machineset} already at {original} replicas")
+                elif current == self.result.scaled_to:
+                    self.cluster.scale_machineset(t.namespace, t.machineset, original)
+                    self.result.cleanup.append(f"restored MachineSet {t.machineset} replicas to {original}")
+                else:
+                    self.result.cleanup_errors.append(
+                        f"MachineSet {t.machineset} is at {current} replicas, "
+                        "changed by someone else during the run; "
+                        f"left as is (it was {original} before)"
+                    )
         except CapacityError as exc:
-            self.result.cleanup_errors.append(f"restore replicas of {t.machineset} to {original}: {exc}")
+            # The record stays on the MachineSet: status shows the pool, --cleanup finishes the job.
+            self.result.cleanup_errors.append(
+                f"restore replicas of {t.machineset} to {original}: {exc}; "
+                f"once the cluster answers: {cleanup_command(t.env, t.pool)}"
+            )
+            return
+        self._write_record(None)
+
+    def _write_record(self, record: SmokeRecord | None) -> None:
+        t = self.target
+        try:
+            self.cluster.annotate_machineset(
+                t.namespace, t.machineset, RECORD, record.annotation() if record else None
+            )
+        except CapacityError as exc:
+            self.result.cleanup_errors.append(f"update the smoke record on MachineSet {t.machineset}: {exc}")
