@@ -152,7 +152,7 @@ def test_capacity_reservation_rules(tmp_path: Path) -> None:
     ]
     assert errors(tmp_path, "    capacityReservationId: res-1\n") == [
         "values-prod.yaml:8: machineSets[0].capacityReservationId: 'res-1' is not a capacity reservation id "
-        "(cr- and 8 to 17 hex digits)"
+        "(cr-...)"
     ]
     assert errors(tmp_path, "    marketType: Reserved\n")[0].startswith(
         "values-prod.yaml:8: machineSets[0].marketType: must be one of OnDemand, Spot, CapacityBlock"

@@ -26,7 +26,7 @@ Add = Callable[[Path, str], None]
 
 MAX_NAME = 63
 _PERCENT = re.compile(r"^(100|[0-9]{1,2})%$")
-_RESERVATION_ID = re.compile(r"^cr-[0-9a-f]{8,17}$")
+_RESERVATION_ID = re.compile(r"^cr-[0-9a-z]+$")
 _SUBNET_KEYS = ("id", "arn", "filters")
 
 
@@ -77,7 +77,7 @@ def _check_market(pool: MachineSetPool, base: Path, add: Add) -> None:
         else (*base, "providerSpec", "capacityReservationId")
     )
     if reservation is not None and not _RESERVATION_ID.match(reservation):
-        add(res_where, f"{reservation!r} is not a capacity reservation id (cr- and 8 to 17 hex digits)")
+        add(res_where, f"{reservation!r} is not a capacity reservation id (cr-...)")
     if market == "CapacityBlock":
         if reservation is None:
             add(
@@ -223,5 +223,9 @@ def _check_health(pool: MachineSetPool, base: Path, add: Add) -> None:
         return
     value: Any = check.max_unhealthy
     where = (*base, "healthCheck", "maxUnhealthy")
-    if isinstance(value, bool) or (isinstance(value, int) and value < 0) or (isinstance(value, str) and not _PERCENT.match(value)):
+    if (
+        isinstance(value, bool)
+        or (isinstance(value, int) and value < 0)
+        or (isinstance(value, str) and not _PERCENT.match(value))
+    ):
         add(where, f'must be a count >= 0 or a percentage like "40%", got {value!r}')

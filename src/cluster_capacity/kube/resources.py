@@ -52,6 +52,7 @@ class Resource:
 
 MACHINESETS = Resource("machine.openshift.io", "v1beta1", "machinesets", "MachineSet")
 MACHINES = Resource("machine.openshift.io", "v1beta1", "machines", "Machine")
+MACHINEHEALTHCHECKS = Resource("machine.openshift.io", "v1beta1", "machinehealthchecks", "MachineHealthCheck")
 MACHINEAUTOSCALERS = Resource(
     "autoscaling.openshift.io", "v1beta1", "machineautoscalers", "MachineAutoscaler"
 )
@@ -85,6 +86,7 @@ _KNOWN: dict[tuple[str, str], Resource] = {
     for r in (
         MACHINESETS,
         MACHINES,
+        MACHINEHEALTHCHECKS,
         MACHINEAUTOSCALERS,
         CLUSTERAUTOSCALERS,
         INFRASTRUCTURES,
