@@ -84,6 +84,7 @@ _BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
 _CALL_DROPS = {"sorted", "reversed", "list", "tuple", "set", "dict", "str", "int", "round"}
 _CALL_SWAPS = {"min": "max", "max": "min", "any": "all", "all": "any"}
 _MAX_LITERAL_DROPS = 16
+_TYPES = {"tuple", "dict", "list", "set", "frozenset", "type", "Callable", "Literal", "Sequence", "Mapping"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class Mutant:
     source_line: str
     #: where the change is (``line`` is where its statement starts: what the tracer sees)
     at: int
+    #: outside any function: run once, at import, under whichever test imported the module first
+    module_level: bool = False
 
     @property
     def rel(self) -> str:
@@ -152,6 +155,8 @@ def _skipped_nodes(tree: ast.Module) -> set[int]:
                     skip.add(id(value))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "TypeVar":
             skip_all(node)
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in _TYPES:
+            skip_all(node.slice)  # a type expression (an alias such as ``Obj = dict[str, Any]``)
     return skip
 
 
@@ -238,7 +243,12 @@ def _node_points(node: ast.AST) -> Iterator[Point]:
         yield node, "drop call statement", _replace_with_pass(node)
     elif isinstance(node, ast.Continue | ast.Break):
         yield node, f"drop {type(node).__name__.lower()}", _replace_with_pass(node)
-    elif isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value):
+    elif (
+        isinstance(node, ast.Return)
+        and node.value is not None
+        and not _is_none(node.value)
+        and not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, bool))
+    ):
         yield node, "return None", _set_field(node, "value", ast.Constant(value=None))
 
 
@@ -313,6 +323,11 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
             for child in ast.walk(stmt):
                 if not isinstance(child, ast.stmt) or child is stmt:
                     statement_of[id(child)] = stmt.lineno
+    in_function: set[int] = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for stmt in fn.body:
+                in_function.update(id(n) for n in ast.walk(stmt))
     for index, (node, what, _) in enumerate(_points(tree)):
         changed = mutated_tree(source, index)
         if changed is None or ast.dump(changed) == original:
@@ -321,7 +336,19 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
         end = getattr(node, "end_lineno", line) or line
         stmt = statement_of.get(id(node), line)
         source_line = lines[line - 1] if lines else ""
-        out.append(Mutant(file, module, index, min(line, stmt), end, what, source_line, line))
+        out.append(
+            Mutant(
+                file,
+                module,
+                index,
+                min(line, stmt),
+                end,
+                what,
+                source_line,
+                line,
+                id(node) not in in_function,
+            )
+        )
     return out
 
 
@@ -702,7 +729,9 @@ def main(argv: list[str] | None = None) -> int:
             tests: set[str] = set()
             for line in range(m.line, m.end_line + 1):
                 tests |= by_line.get((str(m.file), line), set())
-            if not tests and any(
+            if m.module_level:
+                tests = set(by_file.get(str(m.file), set()))  # every test that uses the module
+            elif not tests and any(
                 (str(m.file), line) in _import_lines(hits) for line in range(m.line, m.end_line + 1)
             ):
                 tests = set(

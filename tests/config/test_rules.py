@@ -269,3 +269,55 @@ def test_problems_carry_the_line_of_the_key(tmp_path: Path) -> None:
     assert info.value.lines() == [
         f"{f}:9: machineSets[0].providerSpec.marketType: is 'OnDemand' but spotMarketOptions asks for Spot"
     ]
+
+
+def test_resource_limit_shapes(tmp_path: Path) -> None:
+    def limits(value: Any) -> dict[str, Any]:
+        return {"clusterAutoscaler": {"enabled": True, "spec": {"resourceLimits": value}}}
+
+    base = "autoscaling.clusterAutoscaler.spec.resourceLimits"
+    assert problems(tmp_path, values(pool(), autoscaling=limits([1]))) == [
+        (base, "must be a mapping (maxNodesTotal, cores, memory, gpus)")
+    ]
+    assert problems(tmp_path, values(pool(), autoscaling=limits({"gpus": {"type": "nvidia-a10g"}}))) == [
+        (f"{base}.gpus", "must be a list of {type, min, max}")
+    ]
+    gpus = ["nvidia-a10g", {"type": 3, "min": 0, "max": 1}, {"type": "nvidia-a10g", "min": 0, "max": 1}]
+    assert problems(tmp_path, values(pool(), autoscaling=limits({"gpus": gpus}))) == [
+        (f"{base}.gpus[0]", "must be a mapping with a string type"),
+        (f"{base}.gpus[1].type", "must be a string"),
+    ]
+    assert problems(tmp_path, values(pool(), autoscaling=limits({"maxNodesTotal": 3}))) == []
+
+
+def test_gpu_limit_messages_list_labels_sorted(tmp_path: Path) -> None:
+    pools = [
+        pool("z", nodeLabels={"cluster-api/accelerator": "zeta"}),
+        pool("a", nodeLabels={"cluster-api/accelerator": "alpha"}),
+        pool("m", nodeLabels={"cluster-api/accelerator": "mid"}),
+    ]
+    assert problems(tmp_path, values(*pools, autoscaling=gpu_limits("other", "mid"))) == [
+        (
+            "autoscaling.clusterAutoscaler.spec.resourceLimits.gpus[0].type",
+            "'other' matches no GPU pool; types must equal the pools' cluster-api/accelerator labels: "
+            "alpha, mid, zeta",
+        ),
+        (
+            "autoscaling.clusterAutoscaler.spec.resourceLimits.gpus",
+            "no limit for the GPU pools labelled alpha, zeta; add an entry with that type",
+        ),
+    ]
+
+
+def test_neuron_gate_messages(tmp_path: Path) -> None:
+    hint = "run `cluster-capacity inferentia check --env ENV --write` against the cluster to open the gate"
+    inf2 = pool("inf2", providerSpec={"instanceType": "inf2.xlarge"})
+    assert problems(tmp_path, values(inf2)) == [
+        (
+            "machineSets[0].providerSpec.instanceType",
+            f"inf2.xlarge is a Neuron (Inferentia/Trainium) type, which is gated: set inferentia.enabled and {hint}",
+        )
+    ]
+    assert problems(tmp_path, values(inf2, inferentia={"enabled": True})) == [
+        ("inferentia.enabled", f"the gate is closed: no feasibility check is recorded; {hint}")
+    ]

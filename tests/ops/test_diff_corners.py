@@ -189,3 +189,61 @@ def test_in_sync_report_as_plain_data(
         "ignored": ["machine.openshift.io/MachineSet /spec/replicas"],
         "objects": [],
     }
+
+
+def ms(replicas: int, **annotations: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "machine.openshift.io/v1beta1",
+        "kind": "MachineSet",
+        "metadata": {"name": "pool", "namespace": MAS, "annotations": dict(annotations)},
+        "spec": {"replicas": replicas},
+    }
+
+
+def test_ignore_rules_match_group_kind_name_and_namespace() -> None:
+    from cluster_capacity.ops.diff import diff_objects
+
+    replicas = {"kind": "MachineSet", "jsonPointers": ["/spec/replicas"]}
+    for rule in (
+        {**replicas, "group": "machine.openshift.io"},
+        {**replicas, "group": "machine.openshift.io", "name": "pool", "namespace": MAS},
+    ):
+        assert diff_objects(ms(0), ms(3), [rule]) == "", rule
+    for rule in (
+        replicas,  # no group: the core group, not machine.openshift.io
+        {**replicas, "group": "apps"},
+        {**replicas, "group": "machine.openshift.io", "kind": "Machine"},
+        {**replicas, "group": "machine.openshift.io", "name": "other"},
+        {**replicas, "group": "machine.openshift.io", "namespace": "elsewhere"},
+    ):
+        assert "-  replicas: 3\n+  replicas: 0\n" in diff_objects(ms(0), ms(3), [rule]), rule
+
+
+def test_json_pointers_unescape_slash_and_tilde() -> None:
+    from cluster_capacity.ops.diff import diff_objects
+
+    rule = {
+        "group": "machine.openshift.io",
+        "kind": "MachineSet",
+        "jsonPointers": ["/metadata/annotations/example.com~1owner", "/metadata/annotations/a~0b"],
+    }
+    want = ms(0, **{"example.com/owner": "git", "a~b": "git", "keep": "git"})
+    have = ms(0, **{"example.com/owner": "live", "a~b": "live", "keep": "git"})
+    assert diff_objects(want, have, [rule]) == ""
+    have["metadata"]["annotations"]["keep"] = "live"
+    assert "-    keep: live\n+    keep: git\n" in diff_objects(want, have, [rule])
+    # a pointer into something absent, or through a scalar, changes nothing
+    odd = {**rule, "jsonPointers": ["/spec/missing/deeper", "/spec/replicas/x", "/"]}
+    assert diff_objects(ms(0), ms(0), [odd]) == ""
+
+
+def test_status_and_server_metadata_are_not_drift() -> None:
+    from cluster_capacity.ops.diff import diff_objects
+
+    live = ms(0)
+    live["status"] = {"replicas": 5}
+    live["metadata"].update({"uid": "u", "resourceVersion": "9", "generation": 4, "managedFields": []})
+    assert diff_objects(ms(0), live) == ""
+    want = ms(0)
+    want["status"] = {"replicas": 1}  # even when the desired object carries one
+    assert diff_objects(want, live) == ""

@@ -226,3 +226,16 @@ def test_type_predicates() -> None:
     assert [checker.is_boolean(v) for v in (True, 1)] == [True, False]
     assert [checker.is_array(v) for v in ([], (), {})] == [True, True, False]
     assert [checker.is_object(v) for v in ({}, [])] == [True, False]
+
+
+def test_type_lists_of_json_schemas() -> None:
+    from cluster_capacity.validate._compiler import Compiler
+
+    node = Compiler("json", lambda ref: {}).compile_root({"type": ["object", "array", "string"]})
+    issues: list[checker.Issue] = []
+    for value in ({}, [], "x", 1, True):
+        node.check(value, ("v",), issues)
+    assert issues == [
+        (("v",), "must be object or array or string, got integer 1"),
+        (("v",), "must be object or array or string, got boolean true"),
+    ]
