@@ -32,6 +32,8 @@ def test_commas_split_assignments_but_not_inside_braces() -> None:
 def test_braces_nest_and_unbalanced_closers_are_text() -> None:
     assert sets("a={x,{y,z}},b=2") == [(("a",), ["x", ["y", "z"]]), (("b",), 2)]
     assert sets("a=x},b=2") == [(("a",), "x}"), (("b",), 2)]
+    # a comma after a closed inner list is still inside the outer one
+    assert sets("a={x,{y},z},b=1") == [(("a",), ["x", ["y"], "z"]), (("b",), 1)]
 
 
 def test_backslash_escapes() -> None:
