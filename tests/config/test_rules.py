@@ -80,13 +80,30 @@ def test_machineset_name_is_at_most_63_characters(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("suffix", ["GPU", "gpu_a", "gpu-", "gpu.a"])
-def test_machineset_name_is_a_dns_label(tmp_path: Path, suffix: str) -> None:
+DNS_LABEL = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+    "start and end with an alphanumeric character (e.g. 'my-name' or '123-abc', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+LABEL_VALUE = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and "
+    "must start and end with an alphanumeric character (e.g. 'MyValue' or 'my_value' or '12345', regex "
+    "used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+NAME_PART = (
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName' or 'my.name' or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "message"),
+    [("GPU", DNS_LABEL), ("gpu_a", DNS_LABEL), ("gpu-", DNS_LABEL), ("gpu.a", "must not contain dots")],
+)
+def test_machineset_name_is_a_dns_label(tmp_path: Path, suffix: str, message: str) -> None:
     assert problems(tmp_path, values(pool(suffix))) == [
-        (
-            "machineSets[0].nameSuffix",
-            f"MachineSet name 'prod-x-{suffix}' must be lower-case letters, digits and '-'",
-        )
+        ("machineSets[0].nameSuffix", f'MachineSet name "prod-x-{suffix}": {message}')
     ]
 
 
@@ -96,17 +113,22 @@ def test_label_keys_and_values(tmp_path: Path, field: str) -> None:
     assert problems(tmp_path, values(pool(**{field: ok}))) == []
     bad = {"-bad": "v", "ok": "a" * 64, "also-ok": "-v", "fine": "v_"}
     assert problems(tmp_path, values(pool(**{field: bad}))) == [
-        (f"machineSets[0].{field}.-bad", "not a valid label key"),
-        (f"machineSets[0].{field}.ok", f"'{'a' * 64}' is not a valid label value"),
-        (f"machineSets[0].{field}.also-ok", "'-v' is not a valid label value"),
-        (f"machineSets[0].{field}.fine", "'v_' is not a valid label value"),
+        (f"machineSets[0].{field}.-bad", f'label key "-bad": {NAME_PART}'),
+        (f"machineSets[0].{field}.ok", f'label value "{"a" * 64}": must be no more than 63 characters'),
+        (f"machineSets[0].{field}.also-ok", f'label value "-v": {LABEL_VALUE}'),
+        (f"machineSets[0].{field}.fine", f'label value "v_": {LABEL_VALUE}'),
     ]
 
 
-def test_taint_keys(tmp_path: Path) -> None:
-    taints = [{"key": "nvidia.com/gpu", "effect": "NoSchedule"}, {"key": "bad key", "effect": "NoSchedule"}]
+def test_taint_keys_and_values(tmp_path: Path) -> None:
+    taints = [
+        {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},
+        {"key": "bad key", "effect": "NoSchedule"},
+        {"key": "ok", "value": "has space", "effect": "NoSchedule"},
+    ]
     assert problems(tmp_path, values(pool(taints=taints))) == [
-        ("machineSets[0].taints[1].key", "'bad key' is not a valid taint key")
+        ("machineSets[0].taints[1].key", f'taint key "bad key": {NAME_PART}'),
+        ("machineSets[0].taints[2].value", f'taint value "has space": {LABEL_VALUE}'),
     ]
 
 

@@ -6,11 +6,11 @@ Softer, advisory checks on the rendered output live in ``validate.policies``.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
 from cluster_capacity import instances
+from cluster_capacity.config.api_rules import check_api_names
 from cluster_capacity.config.capacity_rules import check_capacity
 from cluster_capacity.config.models import (
     SHARED_OPERATORS_NAMESPACE,
@@ -21,14 +21,6 @@ from cluster_capacity.config.models import (
 from cluster_capacity.config.sharing import check_sharing
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
-
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_QUALIFIED_NAME = re.compile(
-    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
-)
-MAX_NAME = 63
 
 
 def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Problem]:
@@ -51,8 +43,6 @@ def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Proble
         base: tuple[str | int, ...] = ("machineSets", i)
         if counts[pool.name_suffix] > 1:
             add((*base, "nameSuffix"), f"duplicate pool name {pool.name_suffix!r}")
-        _check_pool_names(pool, values.infra_id, base, add)
-        _check_labels(pool, base, add)
         if pool.autoscaler.min_replicas > pool.autoscaler.max_replicas:
             add(
                 (*base, "autoscaler", "minReplicas"),
@@ -62,6 +52,7 @@ def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Proble
         if pool.enabled and values.enabled:
             _check_provider_spec(pool, base, add)
 
+    check_api_names(values, add)
     _check_cluster_autoscaler(values, add)
     check_capacity(values, add)
     _check_operator_groups(values, add)
@@ -107,35 +98,6 @@ def _check_neuron_pools(values: Values, add: Any, *, gate: bool) -> None:
             )
 
 
-def _check_pool_names(
-    pool: MachineSetPool, infra_id: str | None, base: tuple[str | int, ...], add: Any
-) -> None:
-    name = pool.machineset_name(infra_id or "")
-    if len(name) > MAX_NAME:
-        add(
-            (*base, "nameSuffix"),
-            f"MachineSet name {name!r} is {len(name)} characters; it is a label value and must be <= {MAX_NAME}",
-        )
-    elif not _DNS_LABEL.match(name.lstrip("-")):
-        add((*base, "nameSuffix"), f"MachineSet name {name!r} must be lower-case letters, digits and '-'")
-
-
-def _check_labels(pool: MachineSetPool, base: tuple[str | int, ...], add: Any) -> None:
-    for field, labels in (
-        ("labels", pool.labels),
-        ("templateLabels", pool.template_labels),
-        ("nodeLabels", pool.node_labels or {}),
-    ):
-        for key, value in labels.items():
-            if not _QUALIFIED_NAME.match(key):
-                add((*base, field, key), "not a valid label key")
-            elif len(value) > MAX_NAME or not _LABEL_VALUE.match(value):
-                add((*base, field, key), f"{value!r} is not a valid label value")
-    for j, taint in enumerate(pool.taints):
-        if not _QUALIFIED_NAME.match(taint.key):
-            add((*base, "taints", j, "key"), f"{taint.key!r} is not a valid taint key")
-
-
 def _check_provider_spec(pool: MachineSetPool, base: tuple[str | int, ...], add: Any) -> None:
     spec = pool.provider_spec
     if spec is None:
@@ -147,6 +109,11 @@ def _check_provider_spec(pool: MachineSetPool, base: tuple[str | int, ...], add:
     it = spec.get("instanceType")
     if not isinstance(it, str) or not it:
         add((*base, "providerSpec", "instanceType"), "required: the EC2 instance type, e.g. g5.xlarge")
+    elif it != it.lower():
+        add(
+            (*base, "providerSpec", "instanceType"),
+            f"{it!r}: EC2 instance types are lower case ({it.lower()!r}); AWS refuses any other",
+        )
     elif not instances.is_instance_type(it):
         add((*base, "providerSpec", "instanceType"), f"{it!r} is not an EC2 instance type (e.g. g5.xlarge)")
     spot = spec.get("spotMarketOptions")
