@@ -162,6 +162,7 @@ def plan(
         print_plan(result)
     else:
         _dump(result.to_dict(), output)
+    _say_reservations(snap, [f.recommendation.instance_type for f in result.families if f.recommendation])
     if not result.fits:
         _say(
             "nothing fits the headroom"
@@ -177,6 +178,22 @@ def _markets(choice: MarketChoice) -> tuple[Market, ...]:
     if choice is MarketChoice.on_demand:
         return ("on-demand",)
     return ("spot", "on-demand")
+
+
+def _say_reservations(snap: Snapshot, recommended: Sequence[str]) -> None:
+    """Reserved capacity next to the quotas, reservations ending soon, and zones for a fan-out."""
+    import datetime as dt
+
+    from cluster_capacity.aws.quota import fan_out_zones, reservation_notes
+
+    for line in reservation_notes(snap, dt.datetime.now(dt.timezone.utc)):
+        _say(line)
+    for instance_type in dict.fromkeys(recommended):
+        zones = fan_out_zones(snap, instance_type)
+        if len(zones) > 1:
+            _say(
+                f"fan-out for {instance_type}: add-pool --instance-type {instance_type} --zones {','.join(zones)}"
+            )
 
 
 def _say(line: str) -> None:
@@ -268,3 +285,4 @@ def _report_check(
         )
     for problem in problems:
         print(str(problem))
+    _say_reservations(snap, ())
