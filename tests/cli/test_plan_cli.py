@@ -278,7 +278,13 @@ def test_no_credentials(capsys: pytest.CaptureFixture[str]) -> None:
             ["--family", "nvidia", "--target-neuron-devices", "2"],
             "--target-neuron-devices needs --family neuron",
         ),
-        (["--check"], "--check needs --env NAME"),
+        (["--check"], "--check needs --env NAME, or --all for every env of the project"),
+        (["--all"], "--all is only used with --check"),
+        (["--check", "--all", "--env", "prod"], "use either --env NAME or --all"),
+        (
+            ["--check", "--all", "--save-snapshot", "s.json"],
+            "--save-snapshot is for one env; with --all, give --snapshot FILE or DIR",
+        ),
         (["--env", "prod"], "--env is only used with --check"),
         (
             ["--region", "us-west-2", "--zones", "eu-west-1a", "--quota", "g:spot=1"],
