@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cluster_capacity.cli import main
+from tests.aws.conftest import without_reservations
 from tests.conftest import EXAMPLES
 
 PROJECT = """\
@@ -56,6 +57,7 @@ def fleet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Pat
     snapshots = tmp_path / "snapshots"
     snapshots.mkdir()
     with pytest.MonkeyPatch.context() as env, mock_aws():
+        without_reservations(env)
         env.setenv("AWS_ACCESS_KEY_ID", "testing")
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         code, _, err = run(capsys, "--check", "--env", "prod", "--project", str(root), "--quota", "g:spot=12",
