@@ -22,10 +22,20 @@ SHARED = _shared()
 CRDS = Path(os.environ.get("CLUSTER_CAPACITY_CRDS", SHARED / "crds"))
 
 
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One CRD cache for the session: tests share parsed CRDs, never the developer's cache."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test reads the developer's kubeconfig or AWS credentials, or colours its output."""
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, _cache_dir: Path
+) -> None:
+    """No test reads the developer's kubeconfig, AWS credentials or cache, or colours its output."""
     home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("CLUSTER_CAPACITY_CACHE_DIR", str(_cache_dir))
+    monkeypatch.delenv("CLUSTER_CAPACITY_NO_CACHE", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("KUBECONFIG", str(home / "no-kubeconfig"))

@@ -23,9 +23,16 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
 
 
+def without_reservations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto does not implement DescribeCapacityReservations: the account has none (`Aws.reservations`
+    itself is tested with Stubber)."""
+    monkeypatch.setattr(Aws, "reservations", lambda self: {})
+
+
 @pytest.fixture
-def moto(aws_credentials: None) -> Iterator[None]:
+def moto(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """EC2 emulated by moto (the real instance catalog and zone offerings)."""
+    without_reservations(monkeypatch)
     with mock_aws():
         yield
 

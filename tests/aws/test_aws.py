@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore import exceptions as bx
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from cluster_capacity.aws.client import IAM_ACTIONS, Aws
@@ -170,7 +171,12 @@ def test_quota_falls_back_to_the_aws_default(moto: None, quotas_stub: QuotaStub)
     stub.assert_no_pending_responses()
 
 
-def test_every_call_the_planner_makes_is_in_the_iam_policy(moto: None, quotas_stub: QuotaStub) -> None:
+def test_every_call_the_planner_makes_is_in_the_iam_policy(
+    moto: None, quotas_stub: QuotaStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # the real Aws.reservations; moto lacks the call, so it is answered below
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
     policy = json.loads((DOCS / "aws-iam-policy.json").read_text())
     actions = sorted(a for statement in policy["Statement"] for a in statement["Action"])
     assert actions == sorted(IAM_ACTIONS)
@@ -184,6 +190,10 @@ def test_every_call_the_planner_makes_is_in_the_iam_policy(moto: None, quotas_st
             "before-parameter-build",
             lambda model, service=service, **_: called.add(f"{service}:{model.name}"),
         )
+    ec2.meta.events.register(
+        "before-call.ec2.DescribeCapacityReservations",
+        lambda **_: (AWSResponse("https://ec2", 200, {}, None), {"CapacityReservations": []}),
+    )
     aws = Aws(region="us-west-2", clients={"ec2": ec2, "service-quotas": client})
     fetch_snapshot(aws, ["g"], ["spot"], types=["m5.xlarge"])
     assert called == set(IAM_ACTIONS)

@@ -22,6 +22,7 @@ from tests.aws.conftest import (
     moto,  # noqa: F401
     quota_answer,
     quotas_stub,  # noqa: F401
+    without_reservations,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -147,6 +148,7 @@ def test_snapshot_then_plan_offline_without_credentials(
 
     file = tmp_path / "eu.json"
     with monkeypatch.context() as env, mock_aws():
+        without_reservations(env)
         env.setenv("AWS_ACCESS_KEY_ID", "testing")
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         code, _, err = run(capsys, "--region", "eu-west-1", "--market", "spot", "--quota", "g:spot=0",
@@ -234,6 +236,7 @@ def test_check_offline_from_a_snapshot(
 
     file = tmp_path / "us-west-2.json"
     with pytest.MonkeyPatch.context() as env, mock_aws():
+        without_reservations(env)
         env.setenv("AWS_ACCESS_KEY_ID", "testing")
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         spot_instance("us-west-2", "g5.xlarge", "us-west-2b")  # someone else's: eats 4 vCPUs of headroom
@@ -275,7 +278,13 @@ def test_no_credentials(capsys: pytest.CaptureFixture[str]) -> None:
             ["--family", "nvidia", "--target-neuron-devices", "2"],
             "--target-neuron-devices needs --family neuron",
         ),
-        (["--check"], "--check needs --env NAME"),
+        (["--check"], "--check needs --env NAME, or --all for every env of the project"),
+        (["--all"], "--all is only used with --check"),
+        (["--check", "--all", "--env", "prod"], "use either --env NAME or --all"),
+        (
+            ["--check", "--all", "--save-snapshot", "s.json"],
+            "--save-snapshot is for one env; with --all, give --snapshot FILE or DIR",
+        ),
         (["--env", "prod"], "--env is only used with --check"),
         (
             ["--region", "us-west-2", "--zones", "eu-west-1a", "--quota", "g:spot=1"],

@@ -71,6 +71,7 @@ def _resource_list(types: Types, group: str, version: str) -> Obj:
                 "kind": t.kind,
                 "verbs": list(t.verbs),
                 "shortNames": list(t.short_names),
+                **({"categories": list(t.categories)} if t.categories else {}),
             }
         )
         for sub in t.subresources:

@@ -21,6 +21,7 @@ class ResourceType:
     verbs: tuple[str, ...] = field(
         default=("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
     )
+    categories: tuple[str, ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -35,26 +36,64 @@ def _r(group: str, version: str, plural: str, kind: str, **kw: object) -> Resour
     return ResourceType(group, version, plural, kind, **kw)  # type: ignore[arg-type]
 
 
+def _core(group: str, version: str, plural: str, kind: str, **kw: object) -> ResourceType:
+    """A built-in kind (served by kube-apiserver itself)."""
+    return ResourceType(group, version, plural, kind, **kw)  # type: ignore[arg-type]
+
+
 #: What a 4.19 OpenShift cluster with the GPU Operator, NFD and OpenShift GitOps serves (the part we use).
 OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
-    _r("", "v1", "namespaces", "Namespace", namespaced=False, subresources=("status",)),
-    _r("", "v1", "nodes", "Node", namespaced=False, subresources=("status",)),
-    _r("", "v1", "pods", "Pod", subresources=("status", "log")),
-    _r("", "v1", "secrets", "Secret"),
-    _r("", "v1", "configmaps", "ConfigMap"),
-    _r("", "v1", "events", "Event"),
-    _r("", "v1", "serviceaccounts", "ServiceAccount"),
-    _r("apps", "v1", "deployments", "Deployment", subresources=("status", "scale")),
-    _r("apps", "v1", "daemonsets", "DaemonSet", subresources=("status",)),
-    _r("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", namespaced=False),
-    _r("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
-    _r(
+    _core(
+        "",
+        "v1",
+        "namespaces",
+        "Namespace",
+        namespaced=False,
+        subresources=("status",),
+        short_names=("ns",),
+    ),
+    _core("", "v1", "nodes", "Node", namespaced=False, subresources=("status",), short_names=("no",)),
+    _core(
+        "",
+        "v1",
+        "pods",
+        "Pod",
+        subresources=("status", "log"),
+        short_names=("po",),
+        categories=("all",),
+    ),
+    _core("", "v1", "secrets", "Secret"),
+    _core("", "v1", "configmaps", "ConfigMap", short_names=("cm",)),
+    _core("", "v1", "events", "Event", short_names=("ev",)),
+    _core("", "v1", "serviceaccounts", "ServiceAccount", short_names=("sa",)),
+    _core(
+        "apps",
+        "v1",
+        "deployments",
+        "Deployment",
+        subresources=("status", "scale"),
+        short_names=("deploy",),
+        categories=("all",),
+    ),
+    _core(
+        "apps",
+        "v1",
+        "daemonsets",
+        "DaemonSet",
+        subresources=("status",),
+        short_names=("ds",),
+        categories=("all",),
+    ),
+    _core("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", namespaced=False),
+    _core("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
+    _core(
         "apiextensions.k8s.io",
         "v1",
         "customresourcedefinitions",
         "CustomResourceDefinition",
         namespaced=False,
         subresources=("status",),
+        short_names=("crd", "crds"),
     ),
     _r(
         "config.openshift.io",
@@ -80,6 +119,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         "machinehealthchecks",
         "MachineHealthCheck",
         subresources=("status",),
+        short_names=("mhc", "mhcs"),
     ),
     _r(
         "autoscaling.openshift.io",
@@ -87,6 +127,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         "machineautoscalers",
         "MachineAutoscaler",
         subresources=("status",),
+        short_names=("ma",),
     ),
     _r(
         "autoscaling.openshift.io",
@@ -95,6 +136,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         "ClusterAutoscaler",
         namespaced=False,
         subresources=("status",),
+        short_names=("ca",),
     ),
     _r("operators.coreos.com", "v1alpha1", "subscriptions", "Subscription", subresources=("status",)),
     _r(
@@ -110,7 +152,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
     _r("nvidia.com", "v1", "clusterpolicies", "ClusterPolicy", namespaced=False, subresources=("status",)),
     _r("nfd.openshift.io", "v1", "nodefeaturediscoveries", "NodeFeatureDiscovery", subresources=("status",)),
     _r("nfd.openshift.io", "v1alpha1", "nodefeaturerules", "NodeFeatureRule"),
-    _r("monitoring.coreos.com", "v1", "servicemonitors", "ServiceMonitor"),
-    _r("argoproj.io", "v1alpha1", "applications", "Application"),
-    _r("argoproj.io", "v1alpha1", "appprojects", "AppProject"),
+    _r("monitoring.coreos.com", "v1", "servicemonitors", "ServiceMonitor", short_names=("smon",)),
+    _r("argoproj.io", "v1alpha1", "applications", "Application", short_names=("app", "apps")),
+    _r("argoproj.io", "v1alpha1", "appprojects", "AppProject", short_names=("appproj", "appprojs")),
 )

@@ -180,3 +180,15 @@ def test_advance_and_fail_machine(kube_emulator: KubeEmulator) -> None:
     assert failed["status"]["errorMessage"].startswith(
         "error launching instance: You have requested more vCPU"
     )
+
+
+def test_discovery_names_short_names_and_categories(kube_emulator: KubeEmulator) -> None:
+    # kubectl resolves `kubectl get ns` / `cm` / `ma` only through discovery's shortNames.
+    _, core = _http(kube_emulator, "GET", "/api/v1")
+    by_name = {r["name"]: r for r in core["resources"]}
+    assert by_name["namespaces"]["shortNames"] == ["ns"]
+    assert by_name["configmaps"]["shortNames"] == ["cm"]
+    assert by_name["pods"]["categories"] == ["all"]
+    assert "categories" not in by_name["configmaps"]
+    _, autoscaling = _http(kube_emulator, "GET", "/apis/autoscaling.openshift.io/v1beta1")
+    assert {r["name"]: r.get("shortNames") for r in autoscaling["resources"]}["machineautoscalers"] == ["ma"]

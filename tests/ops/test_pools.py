@@ -16,9 +16,9 @@ from cluster_capacity.ops.pools.add import (
     build_pool,
     default_name,
     parse_autoscale,
-    plan_add_pool,
     pool_from_cluster,
 )
+from cluster_capacity.ops.pools.add_values import plan_add_pool
 from cluster_capacity.render import render
 from tests.emulator import KubeEmulator, openshift
 from tests.emulator.openshift import SeededCluster

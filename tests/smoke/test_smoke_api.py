@@ -25,6 +25,7 @@ def test_exported_members() -> None:
         "format_summary",
         "to_json",
         "to_junit",
+        "to_junit_fleet",
         "write_report",
     ]
     assert nvidia_smi.__all__ == [

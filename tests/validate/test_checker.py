@@ -239,3 +239,86 @@ def test_type_lists_of_json_schemas() -> None:
         (("v",), "must be object or array or string, got integer 1"),
         (("v",), "must be object or array or string, got boolean true"),
     ]
+
+
+def issues_of(schema: dict[str, Any], value: Any, dialect: str = "json") -> list[tuple[str, str]]:
+    """What a node compiled from ``schema`` says about ``value``, with paths formatted."""
+    from cluster_capacity.validate._compiler import Compiler
+
+    node = Compiler(dialect, lambda ref: {}).compile_root(schema)  # type: ignore[arg-type]
+    issues: list[checker.Issue] = []
+    node.check(value, ("v",), issues)
+    return [(checker.format_path(p), m) for p, m in issues]
+
+
+def test_the_resource_header_added_to_a_root_is_not_nullable() -> None:
+    for dialect in ("json", "crd"):
+        assert issues_of({"type": "object"}, {"apiVersion": None, "kind": 3}, dialect) == [
+            ("v.apiVersion", "must be string, got null (the field is not nullable)"),
+            ("v.kind", "must be string, got integer 3"),
+        ]
+    assert issues_of({"type": "object"}, {"metadata": None}, "crd") == [
+        ("v.metadata", "must be object, got null (the field is not nullable)")
+    ]
+
+
+def test_arrays_null_and_wrong_types() -> None:
+    schema = {"type": "object", "properties": {"xs": {"type": "array", "items": {"type": "string"}}}}
+    assert issues_of(schema, {"xs": None}) == [
+        ("v.xs", "must be array, got null (the field is not nullable)")
+    ]
+    assert issues_of(schema, {"xs": "a"}) == [("v.xs", 'must be array, got string "a"')]
+    assert issues_of(schema, {"xs": ("a", 1)}) == [("v.xs[1]", "must be string, got integer 1")]
+    nullable = {"type": "object", "properties": {"xs": {"type": "array", "nullable": True}}}
+    assert issues_of(nullable, {"xs": None}) == []
+
+
+def test_enums_of_objects_arrays_null_and_false() -> None:
+    assert issues_of({"type": "object", "enum": [{"a": 1}]}, {"a": 2}) == [("v", "must be one of {'a': 1}")]
+    assert issues_of({"type": "object", "enum": [{"a": 1}]}, {"a": 1}) == []
+    assert issues_of({"type": "array", "enum": [["a"]]}, ["b"]) == [("v", "must be one of ['a']")]
+    assert issues_of({"type": "array", "enum": [["a"]]}, ["a"]) == []
+    assert issues_of({"type": "string", "enum": [None, "a"]}, "b") == [("v", "must be one of null, a")]
+    assert issues_of({"type": "boolean", "enum": [False]}, True) == [("v", "must be one of false")]
+    # keywords of an object without ``type: object`` still hold for other values (JSON Schema)
+    loose = {"properties": {"a": {}}, "enum": [{"a": 1}]}
+    assert issues_of(loose, 5) == [("v", "must be one of {'a': 1}")]
+    assert issues_of(loose, None) == []
+    assert issues_of(loose, {"a": 1}) == []
+
+
+def test_unknown_keys_that_are_not_strings() -> None:
+    schema = {"type": "object", "properties": {"a": {}}, "additionalProperties": False}
+    assert issues_of(schema, {1: "x", "A": 2}) == [
+        ("v[1]", "unknown field (the API server would drop it)"),
+        ("v.A", "unknown field (the API server would drop it); did you mean a?"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("branch", "value", "expected"),
+    [
+        # the one branch of the value's type says what is wrong, in its own words
+        ({"type": "object", "required": ["a"]}, {}, [("v.a", "required field missing")]),
+        ({"required": ["a"]}, {}, [("v.a", "required field missing")]),
+        ({"type": "array", "items": {"type": "string"}}, [1], [("v[0]", "must be string, got integer 1")]),
+        ({"pattern": "^a+$"}, "b", [("v", 'must match pattern ^a+$, got string "b"')]),
+    ],
+)
+def test_one_branch_of_the_values_type_explains_itself(
+    branch: dict[str, Any], value: Any, expected: list[tuple[str, str]]
+) -> None:
+    assert issues_of({"anyOf": [branch, {"type": "integer"}]}, value) == expected
+    assert issues_of({"anyOf": [branch, {"type": "integer"}]}, 3) == []
+
+
+def test_the_datetime_format_spelling_and_lowercase_separators(gadgets: SchemaRegistry) -> None:
+    schema = {"type": "string", "format": "datetime"}
+    assert issues_of(schema, "2026-01-02T03:04:05Z") == []
+    assert issues_of(schema, "yesterday") == [("v", 'must be an RFC 3339 date-time, got string "yesterday"')]
+    assert check(gadgets, since="2026-01-02t03:04:05z") == []
+    assert check(gadgets, since="2026-01-02 03:04") == []
+
+
+def test_bytes_that_are_not_ascii_are_not_base64(gadgets: SchemaRegistry) -> None:
+    assert check(gadgets, data="é") == [("spec.data", 'must be base64-encoded data, got string "é"')]

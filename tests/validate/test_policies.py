@@ -514,3 +514,73 @@ def test_every_rule_is_in_the_rule_list_and_fires() -> None:
     assert check_policies(
         objects, rules=[policies.machinesets_explicit_replicas]
     ) == policies.machinesets_explicit_replicas(objects)
+
+
+# --- odd input: hand-edited output that still must not crash or mislead ---------------------------------
+
+
+def test_only_nvidia_pools_give_gpu_limit_types() -> None:
+    ca = cluster_autoscaler("nvidia-t4")
+    # labelled, but not NVIDIA: no label to match, so no finding (the Neuron and CPU labels do not count)
+    neuron = machineset("inf", "inf2.xlarge", node_labels={"cluster-api/accelerator": "neuron"})
+    cpu = machineset("cpu", "m6i.xlarge", node_labels={"cluster-api/accelerator": "cpu"})
+    assert policies.autoscaler_gpu_types_match([neuron, cpu, ca]) == []
+    # ... and they are not offered as what the type could be either
+    assert policies.autoscaler_gpu_types_match([neuron, machineset("a"), ca]) == [
+        finding(
+            ca,
+            "spec.resourceLimits.gpus[0].type",
+            "'nvidia-t4' is no pool's cluster-api/accelerator label (nvidia-a10g)",
+            "gpu-label",
+        )
+    ]
+
+
+def test_gpu_limit_type_message_lists_labels_sorted() -> None:
+    ca = cluster_autoscaler("nvidia-l4")
+    objects = [
+        machineset("z", "g4dn.xlarge", node_labels={"cluster-api/accelerator": "nvidia-t4"}),
+        machineset("a"),
+        ca,
+    ]
+    assert [f.message for f in policies.autoscaler_gpu_types_match(objects)] == [
+        "'nvidia-l4' is no pool's cluster-api/accelerator label (nvidia-a10g, nvidia-t4)"
+    ]
+
+
+def test_a_label_value_that_is_no_string_is_compared_as_its_text() -> None:
+    pool = machineset("a", node_labels={"cluster-api/accelerator": 7})  # type: ignore[dict-item]
+    assert policies.autoscaler_gpu_types_match([pool, cluster_autoscaler("7")]) == []
+    ca = cluster_autoscaler("8")
+    assert [f.message for f in policies.autoscaler_gpu_types_match([pool, ca])] == [
+        "'8' is no pool's cluster-api/accelerator label (7)"
+    ]
+
+
+def test_rbac_rule_takes_odd_api_versions_and_kinds() -> None:
+    role = cluster_role(("nvidia.com", "clusterpolicies"))
+    # an apiVersion that is no string has no group: nothing to grant
+    assert policies.argocd_can_write([obj(5, "ClusterPolicy", "x")]) == []  # type: ignore[arg-type]
+    nameless = {"apiVersion": "nvidia.com/v1", "metadata": {"name": "k"}}
+    nulled = {"apiVersion": "nvidia.com/v1", "kind": None, "metadata": {"name": "n"}}
+    hint = "enable nvidia.rbac.create or grant it another way"
+    listed = {"apiVersion": "nvidia.com/v1", "kind": ["X"], "metadata": {"name": "l"}}  # unhashable
+    assert [f.message.split(" by ")[0] for f in policies.argocd_can_write([role, listed])] == [
+        "the Argo CD application controller may not write ['x']s.nvidia.com"
+    ]
+    assert policies.argocd_can_write([role, nameless, nulled]) == [
+        Finding(
+            kind="?",
+            name="k",
+            path="",
+            message=f"the Argo CD application controller may not write s.nvidia.com by default; {hint}",
+            rule="rbac",
+        ),
+        Finding(
+            kind="None",
+            name="n",
+            path="",
+            message=f"the Argo CD application controller may not write nones.nvidia.com by default; {hint}",
+            rule="rbac",
+        ),
+    ]

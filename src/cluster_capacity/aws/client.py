@@ -18,6 +18,7 @@ from cluster_capacity.aws.snapshot import (
     InstanceTypeInfo,
     Quota,
     QuotaKey,
+    Reservation,
     RunningInstance,
     describe_quota,
     info_from_api,
@@ -38,6 +39,7 @@ __all__ = [
 
 #: Every IAM action this module calls (kept equal to docs/aws-iam-policy.json by a test).
 IAM_ACTIONS: Final = (
+    "ec2:DescribeCapacityReservations",
     "ec2:DescribeInstanceTypeOfferings",
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeInstances",
@@ -305,6 +307,20 @@ class Aws:
         for (itype, zone), (_, price) in latest.items():
             prices.setdefault(itype, {})[zone] = price
         return prices
+
+    def reservations(self) -> dict[str, Reservation]:
+        """Active and scheduled On-Demand Capacity Reservations and Capacity Blocks of the region, by id."""
+        found: dict[str, Reservation] = {}
+        ec2 = self.ec2()
+        with self._translate("ec2:DescribeCapacityReservations"):
+            pages = ec2.get_paginator("describe_capacity_reservations").paginate(
+                Filters=[{"Name": "state", "Values": ["active", "scheduled"]}]
+            )
+            for page in pages:
+                for item in page.get("CapacityReservations", []):
+                    reservation = Reservation.from_api(item)
+                    found[reservation.id] = reservation
+        return found
 
     # --- errors -------------------------------------------------------------------------------------
 

@@ -61,7 +61,9 @@ def fetch_snapshot(
         if spot_types:
             say("reading Spot prices")
             prices = aws.spot_prices(spot_types, zones)
-    snapshot = Snapshot(region, catalog, offerings, prices, quotas, tuple(instances))
+    say("reading capacity reservations and Capacity Blocks")
+    reservations = aws.reservations()
+    snapshot = Snapshot(region, catalog, offerings, prices, quotas, tuple(instances), reservations)
     return snapshot.with_quotas(overrides) if overrides else snapshot
 
 

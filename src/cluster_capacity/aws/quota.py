@@ -6,6 +6,7 @@ use it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from cluster_capacity.instances import QUOTA_CODES, Market
 if TYPE_CHECKING:
     from cluster_capacity.config import Values
 
-__all__ = ["PoolDemand", "PoolProblem", "check_pools", "pool_demands"]
+__all__ = ["PoolDemand", "PoolProblem", "check_pools", "fan_out_zones", "pool_demands", "reservation_notes"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class PoolDemand:
     #: MachineSet name; instances whose Name tag starts with it are the pool's own and do not count
     #: against its headroom.
     machineset: str | None = None
+    #: The capacity reservation (or Capacity Block) the pool launches into.
+    reservation: str | None = None
+    capacity_block: bool = False
 
     @property
     def peak(self) -> int:
@@ -59,6 +63,8 @@ def pool_demands(values: Values) -> list[PoolDemand]:
                 replicas=pool.replicas,
                 max_replicas=pool.autoscaler.max_replicas if autoscaled else None,
                 machineset=pool.machineset_name(values.infra_id) if values.infra_id else None,
+                reservation=pool.capacity_reservation,
+                capacity_block=pool.capacity_block,
             )
         )
     return demands
@@ -111,6 +117,7 @@ def check_pools(pools: Sequence[PoolDemand], snapshot: Snapshot) -> list[PoolPro
                     (pool.name,), f"{where}: {pool.instance_type} cannot run as {MARKET_NAMES[pool.market]}"
                 )
             )
+        problems.extend(_check_reservation(pool, snapshot))
         groups.setdefault((info.quota_family, pool.market), []).append((pool, info))
 
     for key, members in groups.items():
@@ -159,3 +166,78 @@ def check_pools(pools: Sequence[PoolDemand], snapshot: Snapshot) -> list[PoolPro
                 )
             )
     return problems
+
+
+def _check_reservation(pool: PoolDemand, snapshot: Snapshot) -> list[PoolProblem]:
+    """The pool's reservation exists, is of its type and zone, and a Capacity Block holds its maximum."""
+    if pool.reservation is None:
+        return []
+    found = snapshot.reservations.get(pool.reservation)
+    where = f"pool {pool.name}"
+    what = "Capacity Block" if pool.capacity_block else "capacity reservation"
+    if found is None:
+        return [
+            PoolProblem(
+                (pool.name,),
+                f"{where}: {what} {pool.reservation} is not an active or scheduled reservation in "
+                f"{snapshot.region} (`cluster-capacity plan` lists them)",
+            )
+        ]
+    out = []
+    if found.zone != pool.zone:
+        out.append(
+            PoolProblem(
+                (pool.name,),
+                f"{where}: {what} {found.id} is in {found.zone}, the pool in {pool.zone or 'no zone'}: "
+                f"set providerSpec.placement.availabilityZone to {found.zone}",
+            )
+        )
+    if found.instance_type != pool.instance_type:
+        out.append(
+            PoolProblem(
+                (pool.name,),
+                f"{where}: {what} {found.id} reserves {found.instance_type}, the pool runs {pool.instance_type}",
+            )
+        )
+    if pool.capacity_block and pool.peak > found.total:
+        label = "maxReplicas" if pool.max_replicas is not None else "replicas"
+        out.append(
+            PoolProblem(
+                (pool.name,),
+                f"{where}: {label} {pool.peak} exceeds the {found.total} instances of Capacity Block "
+                f"{found.id}: a Capacity Block launches no more than it holds",
+            )
+        )
+    return out
+
+
+def reservation_notes(snapshot: Snapshot, now: dt.datetime, types: Sequence[str] = ()) -> list[str]:
+    """One line per reservation (of ``types``, or all): what it holds, and a warning when it ends within a week."""
+    lines = []
+    for r in sorted(snapshot.reservations.values(), key=lambda r: (r.instance_type, r.zone, r.id)):
+        if types and r.instance_type not in types:
+            continue
+        what = "Capacity Block" if r.capacity_block else "capacity reservation"
+        end = f", ends {r.end}" if r.end else ""
+        lines.append(
+            f"reserved: {what} {r.id}: {r.total} x {r.instance_type} in {r.zone} ({r.state}, "
+            f"{r.available} available{end})"
+        )
+        if r.ends_within(now):
+            lines.append(
+                f"warning: {what} {r.id} ends {r.end}, within a week: pools launched into it lose that "
+                "capacity then"
+            )
+    return lines
+
+
+def fan_out_zones(snapshot: Snapshot, instance_type: str, limit: int = 3) -> list[str]:
+    """Zones to fan a pool of ``instance_type`` out to: those that offer it, zones with reserved capacity
+    first, then the cheapest Spot price, then by name; at most ``limit``."""
+    reserved = snapshot.reserved(instance_type)
+    prices = snapshot.spot_prices.get(instance_type, {})
+    zones = sorted(
+        snapshot.offerings.get(instance_type, frozenset()),
+        key=lambda z: (-reserved.get(z, 0), prices.get(z, float("inf")), z),
+    )
+    return zones[:limit]

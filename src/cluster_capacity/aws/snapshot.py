@@ -7,6 +7,7 @@ Plain frozen dataclasses, no boto3: `Snapshot.to_dict` / `load_snapshot` are the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -34,6 +35,7 @@ __all__ = [
     "Quota",
     "QuotaKey",
     "QuotaSource",
+    "Reservation",
     "RunningInstance",
     "Snapshot",
     "describe_quota",
@@ -121,6 +123,48 @@ class RunningInstance:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """An On-Demand Capacity Reservation or a Capacity Block (``DescribeCapacityReservations``)."""
+
+    id: str
+    instance_type: str
+    zone: str
+    total: int
+    available: int
+    state: str
+    #: ``capacity-block`` for a Capacity Block for ML, ``default`` for an On-Demand Capacity Reservation.
+    kind: str = "default"
+    #: When it ends (UTC, ISO 8601); empty when it does not (``EndDateType: unlimited``).
+    end: str = ""
+
+    @property
+    def capacity_block(self) -> bool:
+        return self.kind == "capacity-block"
+
+    def ends_within(self, now: dt.datetime, days: int = 7) -> bool:
+        """Whether it ends less than ``days`` days after ``now``."""
+        if not self.end:
+            return False
+        end = dt.datetime.fromisoformat(self.end.replace("Z", "+00:00"))
+        return end - now < dt.timedelta(days=days)
+
+    @classmethod
+    def from_api(cls, item: Mapping[str, Any]) -> Reservation:
+        """From one ``CapacityReservations[]`` item of the EC2 API."""
+        end = item.get("EndDate") if item.get("EndDateType") == "limited" else None
+        return cls(
+            id=str(item["CapacityReservationId"]),
+            instance_type=str(item.get("InstanceType", "")),
+            zone=str(item.get("AvailabilityZone", "")),
+            total=int(item.get("TotalInstanceCount", 0)),
+            available=int(item.get("AvailableInstanceCount", 0)),
+            state=str(item.get("State", "")),
+            kind=str(item.get("ReservationType", "default")),
+            end=end.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if end else "",
+        )
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the planner reads from AWS for one region, so planning needs no further call."""
 
@@ -132,6 +176,16 @@ class Snapshot:
     spot_prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     quotas: Mapping[QuotaKey, Quota] = field(default_factory=dict)
     instances: tuple[RunningInstance, ...] = ()
+    #: Capacity reservations and Capacity Blocks that are active or scheduled, by id.
+    reservations: Mapping[str, Reservation] = field(default_factory=dict)
+
+    def reserved(self, instance_type: str) -> dict[str, int]:
+        """Zone -> instances of ``instance_type`` reserved there (active reservations and blocks)."""
+        out: dict[str, int] = {}
+        for r in self.reservations.values():
+            if r.instance_type == instance_type and r.state == "active":
+                out[r.zone] = out.get(r.zone, 0) + r.total
+        return out
 
     def used(self, key: QuotaKey) -> int:
         """vCPUs that pending and running instances take from the quota ``key``."""
@@ -179,6 +233,19 @@ class Snapshot:
             "instanceTypes": [_info_to_dict(info) for _, info in sorted(self.catalog.items())],
             "offerings": {t: sorted(z) for t, z in sorted(self.offerings.items())},
             "spotPrices": {t: dict(sorted(p.items())) for t, p in sorted(self.spot_prices.items())},
+            "reservations": [
+                {
+                    "id": r.id,
+                    "instanceType": r.instance_type,
+                    "zone": r.zone,
+                    "total": r.total,
+                    "available": r.available,
+                    "state": r.state,
+                    "kind": r.kind,
+                    "end": r.end,
+                }
+                for _, r in sorted(self.reservations.items())
+            ],
         }
 
     @classmethod
@@ -217,9 +284,25 @@ class Snapshot:
                 str(t): {str(z): float(p) for z, p in zp.items()}
                 for t, zp in data.get("spotPrices", {}).items()
             }
+            reservations = {}
+            for n, r in enumerate(data.get("reservations", [])):
+                path = f"reservations[{n}]"
+                found = Reservation(
+                    str(r["id"]),
+                    str(r["instanceType"]),
+                    str(r["zone"]),
+                    int(r["total"]),
+                    int(r["available"]),
+                    str(r["state"]),
+                    str(r.get("kind", "default")),
+                    str(r.get("end", "")),
+                )
+                if found.end:
+                    dt.datetime.fromisoformat(found.end.replace("Z", "+00:00"))
+                reservations[found.id] = found
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"{source}: {path}: malformed snapshot ({type(exc).__name__}: {exc})") from exc
-        return cls(region, catalog, offerings, prices, quotas, tuple(instances))
+        return cls(region, catalog, offerings, prices, quotas, tuple(instances), reservations)
 
 
 def _info_to_dict(info: InstanceTypeInfo) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def plan(
             "--snapshot",
             "--catalog",
             metavar="FILE",
-            help="Plan offline from a snapshot saved with --save-snapshot.",
+            help="Plan offline from a snapshot saved with --save-snapshot (--check --all: a FILE or a DIR).",
         ),
     ] = None,
     save_snapshot: Annotated[
@@ -102,6 +102,13 @@ def plan(
         bool, typer.Option("--check", help="Check the enabled pools of --env against quotas and zones.")
     ] = False,
     env: Annotated[str | None, typer.Option(metavar="NAME", help="Env to check (with --check).")] = None,
+    all_envs: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="With --check: every env of the project, against its account's (awsProfile) region quotas.",
+        ),
+    ] = False,
     project: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="Project file (default ./cluster-capacity.yaml), with --check."),
@@ -112,9 +119,19 @@ def plan(
 
     overrides: dict[QuotaKey, int] = dict(planning.parse_quota_override(q) for q in quota or [])
     zone_list = sorted({z.strip() for item in zones or [] for z in item.split(",") if z.strip()})
+    if all_envs and not check:
+        raise ConfigError("--all is only used with --check")
+    if check and all_envs:
+        if env is not None:
+            raise ConfigError("use either --env NAME or --all")
+        if save_snapshot is not None:
+            raise ConfigError("--save-snapshot is for one env; with --all, give --snapshot FILE or DIR")
+        from cluster_capacity.cli._plan_fleet import check_all
+
+        raise typer.Exit(check_all(project, region, profile, overrides, snapshot, output.value))
     if check:
         if env is None:
-            raise ConfigError("--check needs --env NAME")
+            raise ConfigError("--check needs --env NAME, or --all for every env of the project")
         code = _check(project, env, region, profile, overrides, snapshot, save_snapshot, output)
         raise typer.Exit(code)
     if env is not None:
@@ -162,6 +179,7 @@ def plan(
         print_plan(result)
     else:
         _dump(result.to_dict(), output)
+    _say_reservations(snap, [f.recommendation.instance_type for f in result.families if f.recommendation])
     if not result.fits:
         _say(
             "nothing fits the headroom"
@@ -177,6 +195,22 @@ def _markets(choice: MarketChoice) -> tuple[Market, ...]:
     if choice is MarketChoice.on_demand:
         return ("on-demand",)
     return ("spot", "on-demand")
+
+
+def _say_reservations(snap: Snapshot, recommended: Sequence[str]) -> None:
+    """Reserved capacity next to the quotas, reservations ending soon, and zones for a fan-out."""
+    import datetime as dt
+
+    from cluster_capacity.aws.quota import fan_out_zones, reservation_notes
+
+    for line in reservation_notes(snap, dt.datetime.now(dt.timezone.utc)):
+        _say(line)
+    for instance_type in dict.fromkeys(recommended):
+        zones = fan_out_zones(snap, instance_type)
+        if len(zones) > 1:
+            _say(
+                f"fan-out for {instance_type}: add-pool --instance-type {instance_type} --zones {','.join(zones)}"
+            )
 
 
 def _say(line: str) -> None:
@@ -268,3 +302,4 @@ def _report_check(
         )
     for problem in problems:
         print(str(problem))
+    _say_reservations(snap, ())

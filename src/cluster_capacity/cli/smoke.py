@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 
+from cluster_capacity.cli._fleet import ParallelOpt, one_env
 from cluster_capacity.cli._inputs import ProjectOpt
 from cluster_capacity.errors import ConfigError
+from cluster_capacity.ops.fleet import DEFAULT_PARALLEL
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?$")
 
@@ -27,7 +29,14 @@ def parse_duration(text: str, flag: str) -> float:
 
 
 def smoke_cmd(
-    env: Annotated[str, typer.Option("--env", help="Env of the project whose pool to test.")],
+    env: Annotated[str | None, typer.Option("--env", help="Env of the project whose pool to test.")] = None,
+    all_envs: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every env of the project that has --pool, each over its own kube context."
+        ),
+    ] = False,
+    parallel: ParallelOpt = DEFAULT_PARALLEL,
     project: ProjectOpt = None,
     pool: Annotated[
         str | None, typer.Option("--pool", help="nameSuffix of the pool (needed when the env has several).")
@@ -64,12 +73,34 @@ def smoke_cmd(
     from cluster_capacity.config import load_env
     from cluster_capacity.ops.smoke.pod import build_pod, target_from_env
 
+    one_env(env, all_envs)
     seconds = parse_duration(timeout, "--timeout")
     interval = parse_duration(poll, "--poll")
     if report is not None and report.suffix.lower() not in (".json", ".xml"):
         raise ConfigError(f"--report {report}: use a .json or .xml (JUnit) file name")
     if report is not None and not report.parent.is_dir():
         raise ConfigError(f"--report {report}: folder {report.parent} does not exist")
+    if all_envs:
+        if print_pod:
+            raise ConfigError("--print-pod is for one env: use --env NAME")
+        from cluster_capacity.cli._smoke_fleet import smoke_all
+
+        smoke_all(
+            project,
+            pool,
+            kubeconfig=kubeconfig,
+            context=context,
+            parallel=parallel,
+            timeout=seconds,
+            poll=interval,
+            keep=keep,
+            image=image,
+            namespace=namespace,
+            report=report,
+            cleanup=cleanup,
+        )
+        return
+    assert env is not None
     config = load_env(project, env)
     target = target_from_env(config, pool)
 
@@ -88,7 +119,9 @@ def smoke_cmd(
 
     cluster = connect(kubeconfig, context)
     if cleanup:
-        raise typer.Exit(_cleanup(cluster, target, namespace))
+        from cluster_capacity.cli._smoke_cleanup import clean_up
+
+        raise typer.Exit(clean_up(cluster, target, namespace))
     options = SmokeOptions(
         timeout=seconds,
         poll=interval,
@@ -105,27 +138,6 @@ def smoke_cmd(
         write_report(result, report)
         print(f"report written to {report}", file=sys.stderr)
     raise typer.Exit(result.exit_code)
-
-
-def _cleanup(cluster: object, target: object, namespace: str) -> int:
-    from cluster_capacity.errors import EXIT_FAILED, EXIT_OK
-    from cluster_capacity.ops.smoke.cluster import KubeSmokeCluster
-    from cluster_capacity.ops.smoke.pod import SmokeTarget
-    from cluster_capacity.ops.smoke.record import clean_up_pool
-
-    assert isinstance(cluster, KubeSmokeCluster) and isinstance(target, SmokeTarget)
-    report = clean_up_pool(cluster, target, namespaces=(namespace,))
-    if report.nothing_to_do:
-        print(
-            f"nothing to clean up: MachineSet {target.machineset} has no smoke record and namespace "
-            f"{namespace} no smoke pods of pool {target.pool}",
-            file=sys.stderr,
-        )
-    for line in report.done:
-        print(line, file=sys.stderr)
-    for line in report.errors:
-        print(f"FAILED: {line}", file=sys.stderr)
-    return EXIT_FAILED if report.errors else EXIT_OK
 
 
 def register(app: typer.Typer) -> None:

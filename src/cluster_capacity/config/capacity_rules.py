@@ -52,6 +52,34 @@ def check_capacity(values: Values, add: Add) -> None:
         if pool.on_demand_fallback:
             _check_fallback(pool, values, base, add)
     _check_expanders(values, add)
+    _check_rendered_names(values, add)
+
+
+def _rendered_names(pool: MachineSetPool, infra_id: str) -> list[str]:
+    base = pool.machineset_name(infra_id)
+    names = [f"{base}-{z}" for z in pool.zones] if pool.zones else [base]
+    if pool.on_demand_fallback and pool.spot:
+        names += [f"{n}{TWIN_SUFFIX}" for n in names]
+    return names
+
+
+def _check_rendered_names(values: Values, add: Add) -> None:
+    """Two pools must not render one MachineSet name (a fan-out appends zones, a fallback its twin)."""
+    if not values.enabled:
+        return
+    owner: dict[str, int] = {}
+    for i, pool in enumerate(values.machine_sets):
+        if not pool.enabled:
+            continue
+        for name in _rendered_names(pool, values.infra_id or ""):
+            other = owner.setdefault(name, i)
+            if other != i and values.machine_sets[other].name_suffix != pool.name_suffix:
+                add(
+                    ("machineSets", i, "nameSuffix"),
+                    f"renders MachineSet {name}, as machineSets[{other}] "
+                    f"({values.machine_sets[other].name_suffix}) does: choose another nameSuffix",
+                )
+                break
 
 
 def _check_market(pool: MachineSetPool, base: Path, add: Add) -> None:

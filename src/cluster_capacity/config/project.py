@@ -46,6 +46,8 @@ class EnvEntry(_Model):
     cluster: ClusterRef | None = None
     #: Kubeconfig context of the env's cluster, for the commands that read it (default: the cluster's name).
     kube_context: str | None = Field(None, min_length=1)
+    #: AWS profile of the env's account, for ``plan --check --all`` (default: ``--profile``, the chain's).
+    aws_profile: str | None = Field(None, min_length=1)
 
     @property
     def context(self) -> str | None:

@@ -86,10 +86,7 @@ class Layered:
                     weak = source
             if weak is not None:
                 return weak.name, weak.line_of(prefix)
-        # nothing located the path: blame the last file that holds data, the one most likely at fault
-        for source in reversed(self.sources):
-            if source.name != SET_SOURCE:
-                return source.name, 0
+        # a file claims the empty path, so only no sources, or --set ones that assigned nothing, get here
         return (self.sources[-1].name if self.sources else "<input>"), 0
 
     def problem(self, path: Sequence[str | int], message: str) -> Problem:

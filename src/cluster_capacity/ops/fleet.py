@@ -29,9 +29,13 @@ class FleetRow:
     context: str | None
     exit_code: int
     summary: str
+    #: Not run: the job does not apply to this env (``summary`` says why); counts as ok.
+    skipped: bool = False
 
     @property
     def state(self) -> str:
+        if self.skipped:
+            return "skipped"
         return {0: "ok", EXIT_DRIFT: "drift"}.get(self.exit_code, "FAILED")
 
 
@@ -45,11 +49,13 @@ def run_fleet(
     default_context: str | None = None,
     parallel: int = DEFAULT_PARALLEL,
     progress: Callable[[int, int], None] | None = None,
+    skip: Callable[[EnvConfig], str | None] | None = None,
 ) -> list[FleetRow]:
     """``job(cfg, context)`` for every env, at most ``parallel`` at once; rows in the envs' order.
 
     A ``CapacityError`` (cluster unreachable, forbidden, bad kubeconfig context) becomes that env's row
-    with exit code 1 and the error's first line; the other envs go on.
+    with exit code 1 and the error's first line; the other envs go on. An env for which ``skip``
+    returns a reason is not run: its row is ``skipped`` with that reason.
     """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -68,13 +74,21 @@ def run_fleet(
         return FleetRow(cfg.env.name, context, code, summary)
 
     rows: dict[str, FleetRow] = {}
-    with ThreadPoolExecutor(max_workers=min(parallel, max(1, len(cfgs)))) as pool:
-        futures = [pool.submit(one, cfg) for cfg in cfgs]
+    todo = []
+    for cfg in cfgs:
+        reason = skip(cfg) if skip is not None else None
+        if reason is None:
+            todo.append(cfg)
+        else:
+            context = cfg.env.context or default_context
+            rows[cfg.env.name] = FleetRow(cfg.env.name, context, 0, reason, skipped=True)
+    with ThreadPoolExecutor(max_workers=min(parallel, max(1, len(todo)))) as pool:
+        futures = [pool.submit(one, cfg) for cfg in todo]
         for done, future in enumerate(as_completed(futures), 1):
             row = future.result()
             rows[row.env] = row
             if progress is not None:
-                progress(done, len(cfgs))
+                progress(done, len(todo))
     return [rows[cfg.env.name] for cfg in cfgs]
 
 

@@ -22,6 +22,7 @@ from cluster_capacity.errors import ConfigError, Problem
 from cluster_capacity.validate import core
 from cluster_capacity.validate._checker import Issue, Node, did_you_mean
 from cluster_capacity.validate._compiler import Compiler
+from cluster_capacity.validate._crdcache import cached_documents
 from cluster_capacity.validate.findings import Finding
 
 __all__ = ["ENV_VAR", "SchemaRegistry", "validate_all"]
@@ -222,7 +223,9 @@ class SchemaRegistry:
         if version.node is None:
             docs = self._documents.get(crd.file)
             if docs is None:
-                docs = self._documents[crd.file] = _load_documents(crd.file, _read(crd.file))
+                file = crd.file
+                docs = cached_documents(file, lambda: _load_documents(file, _read(file)))
+                self._documents[file] = docs
             doc = docs[crd.document] if crd.document < len(docs) else None
             schema = _find_schema(doc, version.name)
             if schema is None:

@@ -12,16 +12,13 @@ import copy
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import instances, labels
-from cluster_capacity.config.edit import YamlDocument
 from cluster_capacity.errors import ClusterError, ConfigError
 from cluster_capacity.ops.pools.arch import check_architecture
 
 if TYPE_CHECKING:
-    from cluster_capacity.config import Values
     from cluster_capacity.kube import Kube
 
 __all__ = [
@@ -30,7 +27,7 @@ __all__ = [
     "build_pool",
     "default_name",
     "parse_autoscale",
-    "plan_add_pool",
+    "parse_zones",
     "pool_from_cluster",
 ]
 
@@ -61,6 +58,12 @@ class PoolRequest:
     replicas: int = 0
     #: ``--ami``: an AMI for the pool instead of the source MachineSet's (and no architecture check).
     ami: str | None = None
+    #: ``--zones``: fan the pool out, one MachineSet per zone (``zone`` is then the providerSpec's zone).
+    zones: tuple[str, ...] = ()
+    #: ``--on-demand-fallback``: an On-Demand twin of each Spot MachineSet.
+    on_demand_fallback: bool = False
+    #: ``--health-check`` / ``--no-health-check``; None leaves the default (on for Spot pools).
+    health_check: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -88,15 +91,30 @@ def parse_autoscale(text: str) -> tuple[int, int]:
     return low, high
 
 
+def parse_zones(text: str) -> tuple[str, ...]:
+    """``"us-west-2a, us-west-2b"`` -> ``("us-west-2a", "us-west-2b")``; at least two, none twice."""
+    zones = tuple(z.strip().lower() for z in text.split(","))
+    if any(not z for z in zones):
+        raise ConfigError(f"--zones {text}: expected zones separated by commas, e.g. us-west-2a,us-west-2b")
+    twice = sorted({z for z in zones if zones.count(z) > 1})
+    if twice:
+        raise ConfigError(f"--zones {text}: {', '.join(twice)} listed twice")
+    if len(zones) < 2:
+        raise ConfigError(f"--zones {text}: a fan-out needs two zones or more (for one zone use --zone)")
+    return zones
+
+
 def family_prefix(instance_type: str) -> str:
     """``gpu`` for NVIDIA/AMD types, ``neuron`` for Inferentia/Trainium, else ``worker``."""
     kind = instances.accelerator_kind(instance_type)
     return {"nvidia": "gpu", "amd": "gpu", "neuron": "neuron"}.get(kind or "", "worker")
 
 
-def default_name(instance_type: str, zone: str) -> str:
-    """``<family>-<type>-<zone>``: ``gpu-g5-xlarge-us-west-2a``."""
-    return f"{family_prefix(instance_type)}-{instance_type.replace('.', '-')}-{zone}"
+def default_name(instance_type: str, zone: str | None) -> str:
+    """``<family>-<type>-<zone>``: ``gpu-g5-xlarge-us-west-2a``; without the zone for a fan-out, whose
+    MachineSets get the zone appended."""
+    base = f"{family_prefix(instance_type)}-{instance_type.replace('.', '-')}"
+    return f"{base}-{zone}" if zone else base
 
 
 def pool_from_cluster(
@@ -143,28 +161,39 @@ def build_pool(
         raise ConfigError(
             f"--instance-type {request.instance_type}: not an EC2 instance type (e.g. g5.xlarge)"
         )
-    zone = request.zone.strip().lower()
-    match = _ZONE.match(zone)
     workers = sorted(
         (m for m in machinesets if (f := machineset_fact(m)).role == "worker" and not f.managed),
         key=lambda m: m["metadata"]["name"],
     )
     worker_zones = sorted({machineset_fact(m).zone for m in workers})
-    if not match or (region and match["region"] != region):
-        known = ", ".join(worker_zones) or "none"
-        raise ConfigError(
-            f"--zone {request.zone}: unknown zone for this cluster in region {region or '?'} "
-            f"(zones with worker MachineSets: {known})"
-        )
+    fan_out = tuple(z.strip().lower() for z in request.zones)
+    zone = request.zone.strip().lower()
+    flag = "--zones" if fan_out else "--zone"
+    for asked in fan_out or (zone,):
+        match = _ZONE.match(asked)
+        if not match or (region and match["region"] != region):
+            known = ", ".join(worker_zones) or "none"
+            raise ConfigError(
+                f"{flag} {asked}: unknown zone for this cluster in region {region or '?'} "
+                f"(zones with worker MachineSets: {known})"
+            )
+    if fan_out:
+        if zone and zone not in fan_out:
+            raise ConfigError(f"--zone {zone}: not one of --zones {','.join(fan_out)}")
+        # the providerSpec's own zone: one whose worker MachineSet is copied as it is, where there is one
+        zone = zone or next((z for z in fan_out if z in worker_zones), fan_out[0])
     if not workers:
         raise ClusterError(
             "no worker MachineSet in any zone to copy a providerSpec from (looked for MachineSets in "
             "openshift-machine-api with machine role 'worker' that cluster-capacity does not manage)"
         )
-    if offered is not None and not offered(instance_type, zone):
-        raise ConfigError(
-            f"instance type {instance_type} is not offered in {zone}; try `cluster-capacity plan`"
-        )
+    if offered is not None:
+        missing = [z for z in fan_out or (zone,) if not offered(instance_type, z)]
+        if missing:
+            raise ConfigError(
+                f"instance type {instance_type} is not offered in {', '.join(missing)}; "
+                "try `cluster-capacity plan`"
+            )
     kind = instances.accelerator_kind(instance_type)
     if request.autoscale and kind == "neuron" and request.autoscale[0] < 1:
         raise ConfigError(
@@ -189,15 +218,19 @@ def build_pool(
         value["spotMarketOptions"] = {"maxPrice": request.max_price} if request.max_price else {}
     elif request.max_price:
         raise ConfigError("--max-price needs --spot")
+    _check_fan_out_flags(request, fan_out, kind)
     if kind in ("nvidia", "amd", "neuron") and _root_volume(value) < 120:
         notes.append("root volume under 120 GiB: accelerator drivers and images need room; consider 200")
 
-    name = request.name or default_name(instance_type, zone)
+    name = request.name or default_name(instance_type, None if fan_out else zone)
     if not _DNS_LABEL.match(name):
         raise ConfigError(f"--name {name}: must be lower-case letters, digits and '-'")
-    if len(f"{infra_id}-{name}") > _MAX_NAME:
+    longest = f"{infra_id}-{name}"
+    if fan_out:
+        longest += "-" + max(fan_out, key=len) + ("-ondemand" if request.on_demand_fallback else "")
+    if len(longest) > _MAX_NAME:
         raise ConfigError(
-            f"MachineSet name {infra_id}-{name} is {len(infra_id) + 1 + len(name)} characters; the limit is "
+            f"MachineSet name {longest} is {len(longest)} characters; the limit is "
             f"{_MAX_NAME} (it is a label value): choose a shorter --name"
         )
     entry: Obj = {"enabled": True, "nameSuffix": name, "replicas": request.replicas}
@@ -205,8 +238,90 @@ def build_pool(
     if request.autoscale:
         low, high = request.autoscale
         entry["autoscaler"] = {"enabled": True, "minReplicas": low, "maxReplicas": high}
+    if fan_out:
+        entry["zones"] = list(fan_out)
+        subnets = _zone_subnets(value, zone, fan_out, workers, source["metadata"]["name"], notes)
+        if subnets:
+            entry["subnets"] = subnets
+    if request.on_demand_fallback:
+        entry["onDemandFallback"] = True
+    if request.health_check is not None:
+        entry["healthCheck"] = _health_check(request.health_check)
     entry["providerSpec"] = dict(sorted(value.items()))  # the order `oc get -o yaml` shows
     return NewPool(entry, source["metadata"]["name"], source_zone, notes)
+
+
+def _check_fan_out_flags(request: PoolRequest, fan_out: tuple[str, ...], kind: str | None) -> None:
+    if request.on_demand_fallback:
+        if not request.spot:
+            raise ConfigError("--on-demand-fallback needs --spot: the twin is the Spot pool's On-Demand copy")
+        if not request.autoscale:
+            raise ConfigError(
+                "--on-demand-fallback needs --autoscale MIN:MAX: the Priority expander only picks the "
+                "On-Demand twin on a scale-up"
+            )
+    if not (fan_out and request.autoscale):
+        return
+    low, high = request.autoscale
+    if high < len(fan_out):
+        raise ConfigError(
+            f"--autoscale {low}:{high}: MAX must be at least the number of zones ({len(fan_out)}): "
+            "every zone's MachineAutoscaler needs maxReplicas >= 1"
+        )
+    if kind == "neuron" and low < len(fan_out):
+        raise ConfigError(
+            f"--autoscale {low}:{high}: MIN must be at least the number of zones ({len(fan_out)}) for a "
+            "Neuron pool: no zone can scale up from zero"
+        )
+
+
+def _zone_subnets(
+    value: Obj, zone: str, fan_out: Sequence[str], workers: Sequence[Obj], source: str, notes: list[str]
+) -> Obj:
+    """``subnets`` for the zones whose subnet the fan-out cannot derive from ``value``'s (the same rewrite
+    ``config.fanout`` renders with): taken from that zone's worker MachineSet."""
+    from cluster_capacity.config.fanout import ZoneRewriteError, rewrite_zone
+    from cluster_capacity.ops.discovery.discover import machineset_fact
+
+    subnets: Obj = {}
+    for other in fan_out:
+        if other == zone:
+            continue
+        trial = copy.deepcopy(value)
+        try:
+            rewrite_zone(trial, zone, other)
+            derived, why = trial.get("subnet"), ""
+        except ZoneRewriteError as exc:
+            derived, why = None, str(exc)
+        local = next((m for m in workers if machineset_fact(m).zone == other), None)
+        live = _clean_provider_spec(local).get("subnet") if local is not None else None
+        if local is not None and live and live != derived:
+            subnets[other] = live
+            notes.append(f"subnets.{other}: copied from MachineSet {local['metadata']['name']}")
+        elif derived is None:
+            raise ClusterError(
+                f"zone {other}: {why} (MachineSet {source}) and no worker MachineSet runs in {other} to copy "
+                f"it from: leave {other} out of --zones, or add it to the pool's subnets by hand"
+            )
+        elif local is None:
+            notes.append(
+                f"no worker MachineSet in {other}: its subnet is derived ({_subnet_names(trial)}); "
+                "check that it exists"
+            )
+    return subnets
+
+
+def _health_check(enabled: bool) -> Obj:
+    from cluster_capacity.config.models import HealthCheck
+
+    if not enabled:
+        return {"enabled": False}
+    default = HealthCheck()
+    return {
+        "enabled": True,
+        "nodeStartupTimeout": default.node_startup_timeout,
+        "maxUnhealthy": default.max_unhealthy,
+    }
 
 
 def _accelerator_settings(instance_type: str) -> Obj:
@@ -305,92 +420,3 @@ def _root_volume(value: Obj) -> int:
         if "deviceName" not in device:
             return int(ebs.get("volumeSize") or 0)
     return 0
-
-
-def plan_add_pool(
-    project_path: Path | None, env: str, pool: NewPool, infra_id: str
-) -> tuple[YamlDocument, list[str]]:
-    """The env's values file with ``pool`` appended (not yet written), checked by loading it; plus notes."""
-    from cluster_capacity.config import load_project
-
-    loaded = load_project(project_path)
-    loaded.project.env(env)  # an unknown env is a ConfigError listing the known ones
-    files = loaded.values_files(env)
-    target = files[-1]
-    if not target.is_file():
-        raise ConfigError(f"{target} does not exist: run `cluster-capacity init --env {env}` first")
-    doc = YamlDocument.load(target)
-    notes: list[str] = []
-    current = doc.get(["infraID"])
-    if current and current != infra_id:
-        raise ConfigError(
-            f"{target}: infraID {current} is not this cluster's {infra_id}: wrong cluster or context? "
-            f"(`cluster-capacity init --env {env}` fixes the file)"
-        )
-    merged = _load_checked(files, target, doc.text())
-    if not current and merged.infra_id != infra_id:
-        doc.set(["infraID"], infra_id)
-        notes.append(f"set infraID {infra_id}")
-    if doc.get(["machineSets"]) is None and merged.machine_sets:
-        raise ConfigError(
-            f"{files[0]} defines machineSets and {target.name} does not: lists replace when layered, so a pool "
-            f"added to {target.name} would hide those; move them into {target.name} first"
-        )
-    for existing in merged.machine_sets:
-        if existing.name_suffix == pool.name_suffix:
-            raise ConfigError(
-                f"{target}: a pool named {pool.name_suffix} already exists; choose another --name"
-            )
-    doc.append(["machineSets"], pool.entry)
-    notes.extend(_add_gpu_limit(doc, merged, pool))
-    after = _load_checked(files, target, doc.text())
-    if not after.enabled:
-        notes.append(f"enabled is false in {target.name}: nothing renders until you set enabled: true")
-    return doc, notes
-
-
-_GPU_LIMITS = ("autoscaling", "clusterAutoscaler", "spec", "resourceLimits", "gpus")
-
-
-def _add_gpu_limit(doc: YamlDocument, merged: Values, pool: NewPool) -> list[str]:
-    """The ClusterAutoscaler counts GPUs by ``cluster-api/accelerator``: a new GPU type needs a limit entry."""
-    label = (pool.entry.get("nodeLabels") or {}).get("cluster-api/accelerator")
-    autoscaler = merged.autoscaling.cluster_autoscaler
-    if not label or not autoscaler.enabled:
-        return []
-    limits = (autoscaler.spec.get("resourceLimits") or {}).get("gpus") or []
-    if any(isinstance(g, dict) and g.get("type") == label for g in limits):
-        return []
-    if doc.get(list(_GPU_LIMITS)) is None and limits:
-        return [
-            f"add {{type: {label}, min: 0, max: N}} to autoscaling.clusterAutoscaler.spec.resourceLimits.gpus "
-            "where it is defined: the ClusterAutoscaler counts GPUs by that label"
-        ]
-    high = pool.entry.get("autoscaler", {}).get("maxReplicas", 1)
-    gpus_per_node = 1
-    doc.append(list(_GPU_LIMITS), {"type": label, "min": 0, "max": max(1, int(high)) * gpus_per_node})
-    return [
-        f"added GPU type {label} to autoscaling.clusterAutoscaler.spec.resourceLimits.gpus (max "
-        f"{max(1, int(high)) * gpus_per_node}); raise it for multi-GPU instance types"
-    ]
-
-
-def _load_checked(files: Sequence[Path], target: Path, text: str) -> Values:
-    """Load the layered values with ``target`` replaced by ``text``; problems name the real file."""
-    import tempfile
-
-    from cluster_capacity.config import load_values
-    from cluster_capacity.errors import Problem
-
-    with tempfile.TemporaryDirectory() as tmp:
-        staged = Path(tmp) / target.name
-        staged.write_text(text, encoding="utf-8")
-        try:
-            return load_values([*files[:-1], staged])
-        except ConfigError as exc:
-            raise ConfigError(
-                [
-                    Problem(str(target) if p.file == str(staged) else p.file, p.line, p.path, p.message)
-                    for p in exc.problems
-                ]
-            ) from exc

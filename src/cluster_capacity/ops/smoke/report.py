@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -11,7 +12,15 @@ from typing import Literal
 from cluster_capacity.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from cluster_capacity.ops.smoke.nvidia_smi import NeuronLsReport, NvidiaSmiReport
 
-__all__ = ["Phase", "SmokeResult", "format_summary", "to_json", "to_junit", "write_report"]
+__all__ = [
+    "Phase",
+    "SmokeResult",
+    "format_summary",
+    "to_json",
+    "to_junit",
+    "to_junit_fleet",
+    "write_report",
+]
 
 Verdict = Literal["pass", "fail"]
 
@@ -137,6 +146,28 @@ def to_json(result: SmokeResult) -> str:
 
 def to_junit(result: SmokeResult) -> str:
     """A JUnit XML report: one suite, one test case for the pool; properties hold timings and GPU facts."""
+    suite = _suite(result)
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def to_junit_fleet(results: Sequence[SmokeResult]) -> str:
+    """JUnit XML for ``smoke --all``: one ``testsuite`` per env under one ``testsuites``."""
+    failures = sum(not r.passed for r in results)
+    root = ET.Element(
+        "testsuites",
+        name="cluster-capacity smoke",
+        tests=str(len(results)),
+        failures=str(failures),
+        errors="0",
+        time=f"{sum(r.total_seconds for r in results):.3f}",
+    )
+    root.extend(_suite(r) for r in results)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _suite(result: SmokeResult) -> ET.Element:
     failed = "0" if result.passed else "1"
     suite = ET.Element(
         "testsuite",
@@ -179,18 +210,24 @@ def to_junit(result: SmokeResult) -> str:
         failure.text = "\n".join([result.reason or "", *result.advice])
     out = ET.SubElement(case, "system-out")
     out.text = format_summary(result) + ("\n\n" + result.log if result.log else "")
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    return suite
 
 
-def write_report(result: SmokeResult, path: str | Path) -> None:
-    """Write the report as JSON (``.json``) or JUnit XML (``.xml``), by the file's extension."""
+def write_report(result: SmokeResult | Sequence[SmokeResult], path: str | Path) -> None:
+    """Write the report as JSON (``.json``) or JUnit XML (``.xml``), by the file's extension.
+
+    A sequence of results (``smoke --all``) is a JSON list, or one JUnit suite per env.
+    """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix == ".json":
-        text = to_json(result)
+        text = (
+            json.dumps([r.as_dict() for r in result], indent=2) + "\n"
+            if not isinstance(result, SmokeResult)
+            else to_json(result)
+        )
     elif suffix == ".xml":
-        text = to_junit(result)
+        text = to_junit(result) if isinstance(result, SmokeResult) else to_junit_fleet(result)
     else:
         raise ConfigError(f"--report {path}: use a .json or .xml (JUnit) file name")
     try:
