@@ -156,12 +156,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             )
         stop.set()
 
-    handled = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {sig: signal.getsignal(sig) for sig in handled}
-    for sig in handled:
-        signal.signal(sig, handler)
-    try:
+    from cluster_capacity.ops.smoke.run import stop_signals_handled
+
+    with stop_signals_handled(handler):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old if old is not None else signal.SIG_DFL)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -57,7 +57,16 @@ def _signals(run: SmokeRun) -> Iterator[None]:
             raise _Interrupted(signum)
         run.say(f"{signal.Signals(signum).name} received; cleaning up first, please wait")
 
-    # SIGHUP is a closed terminal or SSH session: the run must clean up then too, not die with the pool up.
+    with stop_signals_handled(handler):
+        yield
+
+
+@contextmanager
+def stop_signals_handled(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """Route SIGINT, SIGTERM and SIGHUP to ``handler``; restore the previous handlers after.
+
+    SIGHUP is a closed terminal or SSH session: a run must clean up then too, not die with the pool up.
+    """
     handled = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     previous = {sig: signal.getsignal(sig) for sig in handled}
     for sig in previous:
