@@ -499,7 +499,7 @@ def feasibility(**kw: Any) -> dict[str, Any]:
     ],
 )
 def test_gate_state(inferentia: dict[str, Any], live: str, gate: Gate) -> None:
-    from cluster_capacity.config.models import InferentiaConfig
+    from cluster_capacity.config.operators import InferentiaConfig
 
     assert gate_state(InferentiaConfig.model_validate(inferentia), live) == gate
 

@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cluster_capacity.aws.catalog import MIB_PER_GIB
 from cluster_capacity.aws.quota import PoolDemand, PoolProblem, check_pools, pool_demands
 from cluster_capacity.aws.snapshot import (
     MARKETS,
-    MIB_PER_GIB,
     AcceleratorKind,
     InstanceTypeInfo,
     Quota,

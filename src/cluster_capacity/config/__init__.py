@@ -4,11 +4,11 @@ from cluster_capacity.config.models import (
     Autoscaling,
     ClusterAutoscalerConfig,
     MachineSetPool,
-    NvidiaConfig,
     PoolAutoscaler,
     Taint,
     Values,
 )
+from cluster_capacity.config.operators import NvidiaConfig
 from cluster_capacity.config.project import (
     DEFAULT_PROJECT_FILE,
     EnvConfig,

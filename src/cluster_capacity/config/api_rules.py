@@ -10,13 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from cluster_capacity import apinames
-from cluster_capacity.config.models import (
-    MachineSetPool,
-    OperatorConfig,
-    OperatorGroupConfig,
-    SubscriptionConfig,
-    Values,
-)
+from cluster_capacity.config.models import MachineSetPool, Values
+from cluster_capacity.config.operators import OperatorConfig, OperatorGroupConfig, SubscriptionConfig
 
 PathT = tuple[str | int, ...]
 Add = Callable[[PathT, str], None]

@@ -13,8 +13,9 @@ from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
 from cluster_capacity.config import rules
+from cluster_capacity.config._fields import Switch, _Model
 from cluster_capacity.config.errors import problems_from_pydantic
-from cluster_capacity.config.models import Switch, Values, _Model
+from cluster_capacity.config.models import Values
 from cluster_capacity.config.sources import Layered, Source, apply_sets, layer, merge, read_source
 from cluster_capacity.errors import ConfigError, Problem
 

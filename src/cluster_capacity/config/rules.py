@@ -10,14 +10,11 @@ from collections import Counter
 from typing import Any
 
 from cluster_capacity import instances
+from cluster_capacity.config._fields import SHARED_OPERATORS_NAMESPACE
 from cluster_capacity.config.api_rules import check_api_names
 from cluster_capacity.config.capacity_rules import check_capacity
-from cluster_capacity.config.models import (
-    SHARED_OPERATORS_NAMESPACE,
-    MachineSetPool,
-    OperatorGroupConfig,
-    Values,
-)
+from cluster_capacity.config.models import MachineSetPool, Values
+from cluster_capacity.config.operators import OperatorGroupConfig
 from cluster_capacity.config.sharing import check_sharing
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cluster_capacity.config import Values
-from cluster_capacity.config.models import OperatorConfig
+from cluster_capacity.config.operators import OperatorConfig
 from cluster_capacity.render._meta import (
     WAVE_NFD,
     WAVE_OPERANDS,

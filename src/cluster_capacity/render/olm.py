@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cluster_capacity.config.models import OperatorGroupConfig, SubscriptionConfig
+from cluster_capacity.config.operators import OperatorGroupConfig, SubscriptionConfig
 from cluster_capacity.render._meta import WAVE_OPERATORS, Manifest, metadata
 
 

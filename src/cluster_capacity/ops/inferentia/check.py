@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from cluster_capacity.aws.snapshot import QuotaKey, Snapshot
     from cluster_capacity.config import EnvConfig, MachineSetPool, Values
     from cluster_capacity.config.edit import YamlDocument
-    from cluster_capacity.config.models import InferentiaConfig
+    from cluster_capacity.config.operators import InferentiaConfig
     from cluster_capacity.kube import Kube
 
 __all__ = [

@@ -21,7 +21,7 @@ from cluster_capacity.ops.inferentia.rows import (
 
 if TYPE_CHECKING:
     from cluster_capacity.config import Values
-    from cluster_capacity.config.models import SubscriptionConfig
+    from cluster_capacity.config.operators import SubscriptionConfig
     from cluster_capacity.kube import Kube
 
 

@@ -8,7 +8,6 @@ set; server-set noise is dropped. A providerSpec only *names* secrets (``credent
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,13 @@ from typing import TYPE_CHECKING, Any
 from cluster_capacity import instances, labels
 from cluster_capacity.errors import ClusterError, ConfigError
 from cluster_capacity.ops.pools.arch import check_architecture
+from cluster_capacity.ops.pools.provider_spec import (
+    clean_provider_spec,
+    move_to_zone,
+    root_volume,
+    subnet_names,
+    zone_subnets,
+)
 
 if TYPE_CHECKING:
     from cluster_capacity.kube import Kube
@@ -36,13 +42,6 @@ Obj = dict[str, Any]
 _ZONE = re.compile(r"^(?P<region>[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+)(?P<letter>[a-z])(-[a-z0-9-]+)?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _MAX_NAME = 63  # the MachineSet name is also a label value
-
-#: providerSpec keys the API server or the machine controller add, or that only make sense per MachineSet.
-_NOISE = ("metadata",)
-#: Keys this tool decides for the new pool, whatever the source had.
-_DECIDED = ("spotMarketOptions", "capacityReservationId", "instanceType")
-#: Keys that reference Secrets: only the Secret's name is kept.
-_SECRET_REFS = ("credentialsSecret", "userDataSecret")
 
 
 @dataclass(frozen=True)
@@ -204,14 +203,14 @@ def build_pool(
     source = (same_zone or workers)[0]
     source_zone = machineset_fact(source).zone
     notes = check_architecture(instance_type, source, request.ami, lookup=architecture)
-    value = _clean_provider_spec(source)
+    value = clean_provider_spec(source)
     if request.ami:
         value["ami"] = {"id": request.ami}
     if source_zone != zone:
-        _rewrite_zone(value, source_zone, zone, source["metadata"]["name"])
+        move_to_zone(value, source_zone, zone, source["metadata"]["name"])
         notes.append(
             f"no worker MachineSet in {zone}: copied {source['metadata']['name']} ({source_zone}) and rewrote "
-            f"zone and subnet to {zone}; check that subnet {_subnet_names(value)} exists"
+            f"zone and subnet to {zone}; check that subnet {subnet_names(value)} exists"
         )
     value["instanceType"] = instance_type
     if request.spot:
@@ -219,7 +218,7 @@ def build_pool(
     elif request.max_price:
         raise ConfigError("--max-price needs --spot")
     _check_fan_out_flags(request, fan_out, kind)
-    if kind in ("nvidia", "amd", "neuron") and _root_volume(value) < 120:
+    if kind in ("nvidia", "amd", "neuron") and root_volume(value) < 120:
         notes.append("root volume under 120 GiB: accelerator drivers and images need room; consider 200")
 
     name = request.name or default_name(instance_type, None if fan_out else zone)
@@ -240,7 +239,7 @@ def build_pool(
         entry["autoscaler"] = {"enabled": True, "minReplicas": low, "maxReplicas": high}
     if fan_out:
         entry["zones"] = list(fan_out)
-        subnets = _zone_subnets(value, zone, fan_out, workers, source["metadata"]["name"], notes)
+        subnets = zone_subnets(value, zone, fan_out, workers, source["metadata"]["name"], notes)
         if subnets:
             entry["subnets"] = subnets
     if request.on_demand_fallback:
@@ -273,42 +272,6 @@ def _check_fan_out_flags(request: PoolRequest, fan_out: tuple[str, ...], kind: s
             f"--autoscale {low}:{high}: MIN must be at least the number of zones ({len(fan_out)}) for a "
             "Neuron pool: no zone can scale up from zero"
         )
-
-
-def _zone_subnets(
-    value: Obj, zone: str, fan_out: Sequence[str], workers: Sequence[Obj], source: str, notes: list[str]
-) -> Obj:
-    """``subnets`` for the zones whose subnet the fan-out cannot derive from ``value``'s (the same rewrite
-    ``config.fanout`` renders with): taken from that zone's worker MachineSet."""
-    from cluster_capacity.config.fanout import ZoneRewriteError, rewrite_zone
-    from cluster_capacity.ops.discovery.discover import machineset_fact
-
-    subnets: Obj = {}
-    for other in fan_out:
-        if other == zone:
-            continue
-        trial = copy.deepcopy(value)
-        try:
-            rewrite_zone(trial, zone, other)
-            derived, why = trial.get("subnet"), ""
-        except ZoneRewriteError as exc:
-            derived, why = None, str(exc)
-        local = next((m for m in workers if machineset_fact(m).zone == other), None)
-        live = _clean_provider_spec(local).get("subnet") if local is not None else None
-        if local is not None and live and live != derived:
-            subnets[other] = live
-            notes.append(f"subnets.{other}: copied from MachineSet {local['metadata']['name']}")
-        elif derived is None:
-            raise ClusterError(
-                f"zone {other}: {why} (MachineSet {source}) and no worker MachineSet runs in {other} to copy "
-                f"it from: leave {other} out of --zones, or add it to the pool's subnets by hand"
-            )
-        elif local is None:
-            notes.append(
-                f"no worker MachineSet in {other}: its subnet is derived ({_subnet_names(trial)}); "
-                "check that it exists"
-            )
-    return subnets
 
 
 def _health_check(enabled: bool) -> Obj:
@@ -350,73 +313,3 @@ def _accelerator_settings(instance_type: str) -> Obj:
             "taints": [{"key": "amd.com/gpu", "value": "true", "effect": "NoSchedule"}],
         }
     return {"machineRole": "worker"}
-
-
-def _clean_provider_spec(source: Obj) -> Obj:
-    value = copy.deepcopy(
-        ((source.get("spec") or {}).get("template") or {}).get("spec", {}).get("providerSpec", {})
-    )
-    value = value.get("value") if isinstance(value, dict) else None
-    if not isinstance(value, dict) or not value:
-        raise ClusterError(f"MachineSet {source['metadata']['name']} has no providerSpec.value to copy")
-    if value.get("kind") not in (None, "AWSMachineProviderConfig"):
-        raise ClusterError(
-            f"MachineSet {source['metadata']['name']} has a {value.get('kind')} providerSpec, not AWS"
-        )
-    for key in (*_NOISE, *_DECIDED):
-        value.pop(key, None)
-    for key in _SECRET_REFS:
-        ref = value.get(key)
-        if isinstance(ref, dict):
-            value[key] = {"name": ref["name"]} if ref.get("name") else {}
-            if not value[key]:
-                value.pop(key)
-    # Empty values the API server echoes back (``metadataServiceOptions: {}``, ``kmsKey: {arn: ""}``)
-    # say nothing and only make the values file longer.
-    cleaned: Obj = _drop_empty(value)
-    return cleaned
-
-
-def _drop_empty(node: Any) -> Any:
-    if isinstance(node, dict):
-        cleaned = {k: _drop_empty(v) for k, v in node.items()}
-        return {k: v for k, v in cleaned.items() if v not in ({}, "", None)}
-    if isinstance(node, list):
-        return [_drop_empty(v) for v in node]
-    return node
-
-
-def _rewrite_zone(value: Obj, old: str, new: str, source: str) -> None:
-    """The zone rewrite fanned-out pools use too (``config.fanout``), with add-pool's advice."""
-    from cluster_capacity.config.fanout import ZoneRewriteError, rewrite_zone
-
-    subnet = value.get("subnet") or {}
-    try:
-        rewrite_zone(value, old, new)
-    except ZoneRewriteError as exc:
-        by_id = subnet.get("id") or subnet.get("arn")
-        raise ClusterError(
-            f"MachineSet {source} names its subnet by id ({by_id}); the subnet for {new} cannot be derived "
-            "from it: pick a zone with a worker MachineSet, or add the pool and set providerSpec.subnet by hand"
-            if by_id
-            else f"MachineSet {source}: {exc}: pick a zone with a worker MachineSet"
-        ) from exc
-    if not subnet.get("filters"):
-        raise ClusterError(
-            f"MachineSet {source}: its subnet filter does not mention zone {old}, so the subnet for {new} "
-            "cannot be derived: pick a zone with a worker MachineSet"
-        )
-
-
-def _subnet_names(value: Obj) -> str:
-    return ",".join(
-        v for f in (value.get("subnet") or {}).get("filters") or [] for v in f.get("values") or []
-    )
-
-
-def _root_volume(value: Obj) -> int:
-    for device in value.get("blockDevices") or []:
-        ebs = device.get("ebs") or {}
-        if "deviceName" not in device:
-            return int(ebs.get("volumeSize") or 0)
-    return 0
