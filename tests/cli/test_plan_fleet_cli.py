@@ -94,10 +94,13 @@ def test_envs_that_fit_alone_but_not_together_and_a_missing_snapshot(
     assert data["prod"]["pools"] == [
         {
             "pool": "gpu-g5-xlarge-us-west-2a",
+            "name": "gpu-g5-xlarge-us-west-2a",
+            "machineSet": "prod-nkqd9-gpu-g5-xlarge-us-west-2a",
             "instanceType": "g5.xlarge",
             "zone": "us-west-2a",
             "market": "spot",
             "maxReplicas": 2,
+            "fallbackFor": None,
         }
     ]
 

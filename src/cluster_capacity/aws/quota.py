@@ -22,7 +22,13 @@ __all__ = ["PoolDemand", "PoolProblem", "check_pools", "fan_out_zones", "pool_de
 
 @dataclass(frozen=True)
 class PoolDemand:
-    """What one enabled pool can ask of AWS: ``max_replicas`` instances of ``instance_type`` in ``zone``."""
+    """What one MachineSet of an enabled pool can ask of AWS: ``max_replicas`` instances of
+    ``instance_type`` in ``zone``.
+
+    A pool without ``zones`` or fallback is one demand named by its nameSuffix; a fanned-out pool is one
+    per zone (``<nameSuffix>-<zone>``) and a fallback adds one per On-Demand twin (``...-ondemand``), each
+    with the share of replicas and maximum the render gives that MachineSet.
+    """
 
     name: str
     instance_type: str
@@ -37,6 +43,14 @@ class PoolDemand:
     #: The capacity reservation (or Capacity Block) the pool launches into.
     reservation: str | None = None
     capacity_block: bool = False
+    #: The pool's nameSuffix (``name`` is the MachineSet's part of it); empty means ``name``.
+    pool: str = ""
+    #: For an On-Demand twin: the ``name`` of the Spot demand it stands in for.
+    fallback_for: str | None = None
+
+    @property
+    def pool_name(self) -> str:
+        return self.pool or self.name
 
     @property
     def peak(self) -> int:
@@ -48,25 +62,55 @@ class PoolDemand:
 
 
 def pool_demands(values: Values) -> list[PoolDemand]:
-    """The enabled pools of an env's values as `PoolDemand` (pools without an instance type are skipped)."""
+    """The MachineSets of the enabled pools as `PoolDemand`, as render writes them: one per zone of a
+    fanned-out pool and one per On-Demand twin, each with its share of replicas and maximum (pools
+    without an instance type are skipped)."""
+    from cluster_capacity.config.fanout import ZoneRewriteError, pool_machinesets
+
+    infra_id = values.infra_id or ""
     demands = []
     for pool in values.enabled_pools:
         if not pool.instance_type:
             continue
         autoscaled = pool.autoscaler.enabled
-        demands.append(
-            PoolDemand(
-                name=pool.name_suffix,
-                instance_type=pool.instance_type,
-                zone=pool.zone or "",
-                spot=pool.spot,
-                replicas=pool.replicas,
-                max_replicas=pool.autoscaler.max_replicas if autoscaled else None,
-                machineset=pool.machineset_name(values.infra_id) if values.infra_id else None,
-                reservation=pool.capacity_reservation,
-                capacity_block=pool.capacity_block,
+        try:
+            units = pool_machinesets(pool, infra_id)
+        except ZoneRewriteError:
+            units = []  # the config rules refuse such a pool with its file and line; check the pool whole
+        if not units or (len(units) == 1 and units[0].zone is None):
+            demands.append(
+                PoolDemand(
+                    name=pool.name_suffix,
+                    instance_type=pool.instance_type,
+                    zone=pool.zone or "",
+                    spot=pool.spot,
+                    replicas=pool.replicas,
+                    max_replicas=pool.autoscaler.max_replicas if autoscaled else None,
+                    machineset=pool.machineset_name(infra_id) if infra_id else None,
+                    reservation=pool.capacity_reservation,
+                    capacity_block=pool.capacity_block,
+                )
             )
-        )
+            continue
+        prefix = f"{infra_id}-"
+        for unit in units:
+            spec = unit.provider_spec
+            reservation = spec.get("capacityReservationId")
+            demands.append(
+                PoolDemand(
+                    name=unit.name.removeprefix(prefix),
+                    instance_type=pool.instance_type,
+                    zone=unit.zone or pool.zone or "",
+                    spot=unit.spot,
+                    replicas=unit.replicas,
+                    max_replicas=unit.max_replicas if autoscaled else None,
+                    machineset=unit.name if infra_id else None,
+                    reservation=reservation if isinstance(reservation, str) and reservation else None,
+                    capacity_block=spec.get("marketType") == "CapacityBlock",
+                    pool=pool.name_suffix,
+                    fallback_for=unit.fallback_for.removeprefix(prefix) if unit.fallback_for else None,
+                )
+            )
     return demands
 
 

@@ -120,11 +120,14 @@ def _as_dict(result: FleetEnvCheck) -> dict[str, object]:
         "exitCode": result.exit_code,
         "pools": [
             {
-                "pool": p.name,
+                "pool": p.pool_name,
+                "name": p.name,
+                "machineSet": p.machineset,
                 "instanceType": p.instance_type,
                 "zone": p.zone,
                 "market": p.market,
                 "maxReplicas": p.peak,
+                "fallbackFor": p.fallback_for,
             }
             for p in (check.pools if check is not None else [])
         ],

@@ -280,11 +280,14 @@ def _report_check(
     failing = {name for p in problems for name in p.pools}
     rows = [
         {
-            "pool": p.name,
+            "pool": p.pool_name,
+            "name": p.name,
+            "machineSet": p.machineset,
             "instanceType": p.instance_type,
             "zone": p.zone,
             "market": p.market,
             "maxReplicas": p.peak,
+            "fallbackFor": p.fallback_for,
             "ok": p.name not in failing,
         }
         for p in pools
@@ -296,9 +299,10 @@ def _report_check(
         return
     for row in rows:
         status = "ok" if row["ok"] else "FAIL"
+        twin = f" (On-Demand fallback of {row['fallbackFor']})" if row["fallbackFor"] else ""
         print(
-            f"{status:4}  pool {row['pool']}: {row['maxReplicas']} x {row['instanceType']} "
-            f"{row['market']} in {row['zone']}"
+            f"{status:4}  pool {row['name']}: {row['maxReplicas']} x {row['instanceType']} "
+            f"{row['market']} in {row['zone']}{twin}"
         )
     for problem in problems:
         print(str(problem))
