@@ -157,13 +157,13 @@ def load_project(path: str | Path | None = None) -> LoadedProject:
         if problem:
             problems.append(layered.problem((key,), problem))
     # Names the Applications carry into the cluster: the API server's own rules, so the first sync works.
-    for key, value, check in (
+    for key, name, check in (
         ("gitopsNamespace", project.gitops_namespace, apinames.dns1123_label),
         ("argocdProject", project.argocd_project, apinames.dns1123_subdomain),
         ("argocdInstance", project.argocd_instance, apinames.dns1123_subdomain),
     ):
-        if value is not None:
-            problems += [layered.problem((key,), message) for message in check(value)]
+        if name is not None:
+            problems += [layered.problem((key,), message) for message in check(name)]
     seen: set[str] = set()
     for i, entry in enumerate(project.envs):
         if not _ENV_NAME.match(entry.name):
