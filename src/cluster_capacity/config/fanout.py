@@ -116,7 +116,7 @@ def rewrite_zone(value: dict[str, Any], old: str, new: str) -> None:
 
 
 def _zone_spec(pool: MachineSetPool, zone: str) -> dict[str, Any]:
-    spec = copy_data(pool.effective_provider_spec)
+    spec: dict[str, Any] = copy_data(pool.effective_provider_spec)
     source = pool.zone
     if zone in pool.subnets:
         spec.setdefault("placement", {})["availabilityZone"] = zone
@@ -131,7 +131,7 @@ def _zone_spec(pool: MachineSetPool, zone: str) -> dict[str, Any]:
 
 
 def _on_demand(spec: dict[str, Any]) -> dict[str, Any]:
-    twin = copy_data(spec)
+    twin: dict[str, Any] = copy_data(spec)
     twin.pop("spotMarketOptions", None)
     if twin.get("marketType") == "Spot":
         twin.pop("marketType")
