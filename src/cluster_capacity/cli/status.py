@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,7 @@ from cluster_capacity.ops.fleet import DEFAULT_PARALLEL
 
 if TYPE_CHECKING:
     from cluster_capacity.config import EnvConfig
+    from cluster_capacity.ops.pools.report import PoolStatus
 
 
 def status_cmd(
@@ -106,40 +107,23 @@ def _print(report: object) -> None:
         "Health",
     )
     for p in report.pools:
-        machines = "\n".join(f"{phase} {n}" for phase, n in p.machines.items()) or "-"
-        accel = (
-            f"gpu {p.gpus}"
-            if p.accelerator == "nvidia"
-            else f"neuron {p.neuron}"
-            if p.accelerator == "neuron"
-            else "-"
-        )
-        scaler = f"{p.autoscaler[0]}..{p.autoscaler[1]}" if p.autoscaler else "-"
-        if p.autoscaler and p.live_autoscaler and p.live_autoscaler != p.autoscaler:
-            scaler += f" (live {p.live_autoscaler[0]}..{p.live_autoscaler[1]})"
-        health = "disabled" if not p.enabled else "ok" if p.healthy else "NOT OK"
-        pools.add_row(
-            p.name_suffix,
-            p.instance_type,
-            p.zone,
-            "Spot" if p.spot else "On-Demand",
-            str(p.desired),
-            "-" if p.live is None else str(p.live),
-            machines,
-            f"{p.nodes_ready}/{p.nodes}",
-            accel,
-            scaler,
-            health,
-        )
+        pools.add_row(*_row(p, p.name_suffix, p.instance_type, p.zone))
+        for m in p.machine_sets:
+            pools.add_row(*_row(m, f"  {_short(m, report.infra_id)}", "", m.zone))
     out.print(pools)
     for p in report.pools:
-        for issue in p.issues:
+        for issue in p.issues if not p.machine_sets else ():
             if not issue.startswith("Machine "):
                 out.print(f"{p.name_suffix}: {issue}")
-        for problem in p.problems:
-            out.print(f"{p.name_suffix}: Machine {problem.machine} {problem.phase} ({problem.reason})")
-            out.print(f"    provider: {problem.message}")
-            out.print(f"    advice:   {problem.advice}")
+        _print_problems(out, p.name_suffix, p)
+        for m in p.machine_sets:
+            where = _short(m, report.infra_id)
+            for issue in m.issues:
+                if not issue.startswith("Machine "):
+                    out.print(f"{where}: {issue}", soft_wrap=True)
+            for note in m.notes:
+                out.print(f"{where}: {note}", soft_wrap=True)
+            _print_problems(out, where, m)
     ops = table("Operators", "Operator", "Namespace", "Channel", "CSV", "Phase", "State")
     for o in report.operators:
         if not o.installed:
@@ -174,6 +158,57 @@ def _print(report: object) -> None:
                 f"(auto-prune is off): `cluster-capacity diff --env {report.env}` lists them with the "
                 "command that removes each"
             )
+
+
+def _short(m: PoolStatus, infra_id: str) -> str:
+    """A pool's MachineSet by the part of its name after the infraID: ``gpu-a-us-west-2b-ondemand``."""
+    return m.machineset.removeprefix(f"{infra_id}-")
+
+
+def _row(p: PoolStatus, label: str, instance_type: str, zone: str) -> list[str]:
+    machines = "\n".join(f"{phase} {n}" for phase, n in p.machines.items()) or "-"
+    accel = (
+        f"gpu {p.gpus}"
+        if p.accelerator == "nvidia"
+        else f"neuron {p.neuron}"
+        if p.accelerator == "neuron"
+        else "-"
+    )
+    scaler = f"{p.autoscaler[0]}..{p.autoscaler[1]}" if p.autoscaler else "-"
+    if p.autoscaler and p.live_autoscaler and p.live_autoscaler != p.autoscaler:
+        scaler += f" (live {p.live_autoscaler[0]}..{p.live_autoscaler[1]})"
+    health = "disabled" if not p.enabled else "ok" if p.healthy else "NOT OK"
+    if p.enabled and p.no_capacity:
+        health = "no capacity, fallback in use" if p.fallback_active else f"NOT OK: {p.no_capacity}"
+    elif p.enabled and p.fallback_for and p.live:
+        health += ", in use"
+    return [
+        label,
+        instance_type,
+        zone,
+        "Spot" if p.spot else "On-Demand",
+        str(p.desired),
+        "-" if p.live is None else str(p.live),
+        machines,
+        f"{p.nodes_ready}/{p.nodes}",
+        accel,
+        scaler,
+        health,
+    ]
+
+
+def _print_problems(out: Any, where: str, p: PoolStatus) -> None:
+    """Each failing Machine with the provider's message and advice; for a fanned-out pool, per MachineSet."""
+    from cluster_capacity.ops.pools.zones import STARVED
+
+    if p.machine_sets:
+        return
+    for problem in p.problems:
+        if p.fallback_active and problem.reason in STARVED:
+            continue  # the note says the twin has taken over; the advice (add a fallback) is done
+        out.print(f"{where}: Machine {problem.machine} {problem.phase} ({problem.reason})")
+        out.print(f"    provider: {problem.message}")
+        out.print(f"    advice:   {problem.advice}")
 
 
 def register(app: typer.Typer) -> None:

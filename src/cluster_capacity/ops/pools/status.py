@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import labels
+from cluster_capacity.config.fanout import PoolMachineSet, ZoneRewriteError, pool_machinesets
 from cluster_capacity.config.sharing import mig_strategy, pool_shares
 from cluster_capacity.ops.discovery.discover import (
     MACHINE_API_NAMESPACE,
-    ApplicationFact,
-    OperatorFact,
     gpu_operator_advice,
     openshift_version,
     read_application,
     read_operators,
 )
 from cluster_capacity.ops.pools.machines import MachineProblem, machine_problem
+from cluster_capacity.ops.pools.report import PoolStatus, StatusReport
+from cluster_capacity.ops.pools.zones import group_pool
 
 if TYPE_CHECKING:
     from cluster_capacity.config import EnvConfig, MachineSetPool
@@ -37,70 +38,6 @@ GPU = labels.GPU_RESOURCE
 NEURON = labels.NEURON_RESOURCE
 
 Obj = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class PoolStatus:
-    """One pool: desired from Git, and what runs."""
-
-    name_suffix: str
-    machineset: str
-    enabled: bool
-    instance_type: str
-    zone: str
-    spot: bool
-    desired: int  # replicas in Git
-    live: int | None  # spec.replicas of the live MachineSet; None when it does not exist
-    ready: int  # status.readyReplicas
-    machines: dict[str, int]  # phase -> count
-    nodes_ready: int
-    nodes: int
-    gpus: int  # allocatable nvidia.com/gpu on Ready nodes (the shared resource when the pool shares)
-    neuron: int  # allocatable aws.amazon.com/neuron on Ready nodes
-    autoscaler: tuple[int, int] | None  # min/max in Git
-    live_autoscaler: tuple[int, int] | None  # min/max of the live MachineAutoscaler
-    accelerator: str | None
-    problems: list[MachineProblem] = field(default_factory=list)
-    issues: list[str] = field(default_factory=list)  # pool-level reasons it is not healthy
-
-    @property
-    def healthy(self) -> bool:
-        """Disabled pools are not judged; enabled ones need no issue."""
-        return not self.enabled or not self.issues
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    """Everything ``status`` shows."""
-
-    env: str
-    infra_id: str
-    pools: list[PoolStatus]
-    operators: list[OperatorFact]
-    application: ApplicationFact | None
-    gitops_namespace: str
-    openshift_version: str = ""
-    #: NVIDIA's guidance on this OpenShift version with the installed GPU Operator (``compat``).
-    compatibility: list[str] = field(default_factory=list)
-
-    @property
-    def healthy(self) -> bool:
-        """Every enabled pool healthy."""
-        return all(p.healthy for p in self.pools)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``-o yaml|json``."""
-        from cluster_capacity.ops.camel import camel_keys
-
-        data = asdict(self)
-        for pool, raw in zip(self.pools, data["pools"], strict=True):
-            raw["healthy"] = pool.healthy
-            for key in ("autoscaler", "live_autoscaler"):
-                value = raw[key]
-                raw[key] = {"min": value[0], "max": value[1]} if value else None
-        data["healthy"] = self.healthy
-        out: dict[str, Any] = camel_keys(data)
-        return out
 
 
 def pool_status(
@@ -122,7 +59,8 @@ def pool_status(
     env = cfg.env.name
     now = now or dt.datetime.now(dt.timezone.utc)
     pools = list(values.machine_sets)
-    names = {p.machineset_name(infra_id): p for p in pools}
+    units = {id(p): _units(p, infra_id) for p in pools}
+    names = {u.name: p for p in pools for u in units[id(p)]}
 
     live_sets = {
         m["metadata"]["name"]: m
@@ -153,22 +91,42 @@ def pool_status(
         region = region or str(((pool.provider_spec or {}).get("placement") or {}).get("region") or "")
 
     strategy = mig_strategy(values)
-    results = [
-        _one_pool(
-            pool,
-            name,
-            live_sets.get(name),
-            by_set.get(name, []),
-            nodes,
-            autoscalers.get(name),
-            region,
-            now,
-            offerings,
-            gpu_resource=pool_shares(pool, strategy).resource,
+    results = []
+    for pool in pools:
+        members = [
+            _left_by_smoke(
+                _one_pool(
+                    pool,
+                    unit,
+                    live_sets.get(unit.name),
+                    by_set.get(unit.name, []),
+                    nodes,
+                    autoscalers.get(unit.name),
+                    region,
+                    now,
+                    offerings,
+                    gpu_resource=pool_shares(pool, strategy).resource,
+                ),
+                live_sets.get(unit.name),
+                env,
+            )
+            for unit in units[id(pool)]
+        ]
+        if len(members) == 1 and units[id(pool)][0].zone is None:
+            results.append(members[0])
+            continue
+        whole = replace(
+            members[0],
+            machineset=pool.machineset_name(infra_id),
+            spot=pool.spot,
+            autoscaler=(
+                (pool.autoscaler.min_replicas, pool.autoscaler.max_replicas)
+                if pool.autoscaler.enabled
+                else None
+            ),
+            fallback=None,
         )
-        for name, pool in names.items()
-    ]
-    results = [_left_by_smoke(r, live_sets.get(r.machineset), env) for r in results]
+        results.append(group_pool(whole, members, autoscaled=pool.autoscaler.enabled))
     version = openshift_version(kube.get_or_none(k.CLUSTERVERSIONS, "version") or {})
     return StatusReport(
         env,
@@ -197,9 +155,17 @@ def _left_by_smoke(pool: PoolStatus, live: Obj | None, env: str) -> PoolStatus:
     return replace(pool, issues=[*pool.issues, issue])
 
 
+def _units(pool: MachineSetPool, infra_id: str) -> list[PoolMachineSet]:
+    """The MachineSets ``pool`` renders; a pool whose zones cannot be rendered (the rules refuse it) as one."""
+    try:
+        return pool_machinesets(pool, infra_id)
+    except ZoneRewriteError:
+        return [PoolMachineSet(pool.machineset_name(infra_id), None, {}, pool.replicas, 0, 0, pool.spot)]
+
+
 def _one_pool(
     pool: MachineSetPool,
-    name: str,
+    unit: PoolMachineSet,
     live: Obj | None,
     machines: list[Obj],
     nodes: dict[str, Obj],
@@ -210,7 +176,9 @@ def _one_pool(
     *,
     gpu_resource: str = GPU,
 ) -> PoolStatus:
-    """One pool; ``gpu_resource`` is what its nodes advertise (``nvidia.com/gpu.shared`` when shared so)."""
+    """One MachineSet ``unit`` of ``pool``; ``gpu_resource`` is what its nodes advertise
+    (``nvidia.com/gpu.shared`` when shared so)."""
+    name = unit.name
     phases = {phase: 0 for phase in PHASES}
     problems: list[MachineProblem] = []
     ready_nodes = total_nodes = gpus = neuron = 0
@@ -234,9 +202,7 @@ def _one_pool(
             neuron += _int(allocatable.get(NEURON))
     live_replicas = int((live.get("spec") or {}).get("replicas") or 0) if live else None
     ready = int((live.get("status") or {}).get("readyReplicas") or 0) if live else 0
-    git_autoscaler = (
-        (pool.autoscaler.min_replicas, pool.autoscaler.max_replicas) if pool.autoscaler.enabled else None
-    )
+    git_autoscaler = (unit.min_replicas, unit.max_replicas) if pool.autoscaler.enabled else None
     live_autoscaler = None
     if autoscaler is not None:
         spec = autoscaler.get("spec") or {}
@@ -264,9 +230,9 @@ def _one_pool(
         machineset=name,
         enabled=pool.enabled,
         instance_type=pool.instance_type or "",
-        zone=pool.zone or "",
-        spot=pool.spot,
-        desired=pool.replicas,
+        zone=unit.zone or pool.zone or "",
+        spot=unit.spot,
+        desired=unit.replicas,
         live=live_replicas,
         ready=ready,
         machines={k: v for k, v in phases.items() if v},
@@ -279,6 +245,7 @@ def _one_pool(
         accelerator=accelerator,
         problems=problems,
         issues=issues,
+        fallback_for=unit.fallback_for,
     )
 
 
