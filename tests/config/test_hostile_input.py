@@ -45,6 +45,37 @@ def test_deep_nesting_is_refused_with_its_line() -> None:
     )  # the limit itself is fine
 
 
+def outcome(text: str) -> list[str]:
+    try:
+        parse_yaml(text, "v.yaml")
+    except ConfigError as exc:
+        return exc.lines()
+    return []
+
+
+@pytest.mark.parametrize("limit", [None, 10, 11, 12])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n",  # exactly MAX_DEPTH deep
+        "a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n",  # one deeper
+        "a: " + "[" * MAX_DEPTH + "1" + "]" * MAX_DEPTH + "\n",
+        "".join("  " * i + f"k{i}:\n" for i in range(MAX_DEPTH - 1)) + "  " * (MAX_DEPTH - 1) + "x: 1\n",
+        "".join("  " * i + f"k{i}:\n" for i in range(MAX_DEPTH)) + "  " * MAX_DEPTH + "x: 1\n",
+        "a: [1, 2, 3]\nb: {c: 4, d: 5}\n",  # 11 values
+        "<<: {a: 1, b: 2}\nc: [3, [4]]\n",
+    ],
+)
+def test_the_quick_walk_decides_as_the_full_check(
+    text: str, limit: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a file without an anchor skips the alias-aware check for a quick walk: same verdict, same line
+    if limit is not None:
+        monkeypatch.setattr("cluster_capacity.config.yamlfile.MAX_VALUES", limit)
+    full = outcome(text + "# & forces the alias-aware check\n")
+    assert outcome(text) == full
+
+
 def test_billion_laughs_is_refused_fast() -> None:
     text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(9)
@@ -287,3 +318,33 @@ def test_long_values_dir_is_a_clean_error(capsys: pytest.CaptureFixture[str], pr
     code, out, err = run(capsys, "render", "--project", str(project), "--env", "prod")
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "valuesDir: the name" in err
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("gitopsNamespace", "OpenShift-GitOps", "a lowercase RFC 1123 label must consist of"),
+        ("gitopsNamespace", "gitops.ns", "must not contain dots"),
+        ("gitopsNamespace", "g" * 64, "must be no more than 63 characters"),
+        ("argocdProject", "-team", "a lowercase RFC 1123 subdomain must consist of"),
+        ("argocdInstance", "Argo_CD", "a lowercase RFC 1123 subdomain must consist of"),
+    ],
+)
+def test_names_the_applications_carry_follow_the_api_servers_rules(
+    project: Path, key: str, value: str, message: str
+) -> None:
+    path = project / "cluster-capacity.yaml"
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith(f"{key}:")] + [f"{key}: {value}"]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    (line,) = info.value.lines()
+    assert line.startswith(f"{path}:{len(lines)}: {key}: ")
+    assert message in line
+
+
+def test_valid_application_names_load(project: Path) -> None:
+    path = project / "cluster-capacity.yaml"
+    path.write_text(path.read_text() + "argocdProject: team.gpu\nargocdInstance: openshift-gitops\n")
+    loaded = load_project(path)
+    assert (loaded.project.argocd_project, loaded.project.argocd_instance) == ("team.gpu", "openshift-gitops")
