@@ -101,7 +101,7 @@ class Mutant:
     at: int
     #: outside any function: run once, at import, under whichever test imported the module first
     module_level: bool = False
-    #: the same change on the same line text, counted from 1 in syntax-tree order (``#2`` in the key)
+    #: which of several identical changes on its line, from 1 in syntax-tree order (``#2`` in the key)
     occurrence: int = 1
 
     @property
@@ -333,7 +333,7 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
         if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             for stmt in fn.body:
                 in_function.update(id(n) for n in ast.walk(stmt))
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[int, str], int] = {}
     for index, (node, what, _) in enumerate(_points(tree)):
         changed = mutated_tree(source, index)
         if changed is None or ast.dump(changed) == original:
@@ -342,7 +342,7 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
         end = getattr(node, "end_lineno", line) or line
         stmt = statement_of.get(id(node), line)
         source_line = lines[line - 1] if lines else ""
-        same = (source_line.strip(), what)
+        same = (line, what)  # counted per line: a twin line elsewhere keeps its own numbers
         seen[same] = seen.get(same, 0) + 1
         out.append(
             Mutant(
