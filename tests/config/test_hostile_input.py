@@ -287,3 +287,33 @@ def test_long_values_dir_is_a_clean_error(capsys: pytest.CaptureFixture[str], pr
     code, out, err = run(capsys, "render", "--project", str(project), "--env", "prod")
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "valuesDir: the name" in err
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("gitopsNamespace", "OpenShift-GitOps", "a lowercase RFC 1123 label must consist of"),
+        ("gitopsNamespace", "gitops.ns", "must not contain dots"),
+        ("gitopsNamespace", "g" * 64, "must be no more than 63 characters"),
+        ("argocdProject", "-team", "a lowercase RFC 1123 subdomain must consist of"),
+        ("argocdInstance", "Argo_CD", "a lowercase RFC 1123 subdomain must consist of"),
+    ],
+)
+def test_names_the_applications_carry_follow_the_api_servers_rules(
+    project: Path, key: str, value: str, message: str
+) -> None:
+    path = project / "cluster-capacity.yaml"
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith(f"{key}:")] + [f"{key}: {value}"]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    (line,) = info.value.lines()
+    assert line.startswith(f"{path}:{len(lines)}: {key}: ")
+    assert message in line
+
+
+def test_valid_application_names_load(project: Path) -> None:
+    path = project / "cluster-capacity.yaml"
+    path.write_text(path.read_text() + "argocdProject: team.gpu\nargocdInstance: openshift-gitops\n")
+    loaded = load_project(path)
+    assert (loaded.project.argocd_project, loaded.project.argocd_instance) == ("team.gpu", "openshift-gitops")

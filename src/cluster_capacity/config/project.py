@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
+from cluster_capacity import apinames
 from cluster_capacity.config import rules
 from cluster_capacity.config._fields import Switch, _Model
 from cluster_capacity.config.errors import problems_from_pydantic
@@ -155,6 +156,14 @@ def load_project(path: str | Path | None = None) -> LoadedProject:
         problem = repo_path_problem(value)
         if problem:
             problems.append(layered.problem((key,), problem))
+    # Names the Applications carry into the cluster: the API server's own rules, so the first sync works.
+    for key, name, check in (
+        ("gitopsNamespace", project.gitops_namespace, apinames.dns1123_label),
+        ("argocdProject", project.argocd_project, apinames.dns1123_subdomain),
+        ("argocdInstance", project.argocd_instance, apinames.dns1123_subdomain),
+    ):
+        if name is not None:
+            problems += [layered.problem((key,), message) for message in check(name)]
     seen: set[str] = set()
     for i, entry in enumerate(project.envs):
         if not _ENV_NAME.match(entry.name):
