@@ -49,13 +49,39 @@ def test_top_level_help_reads_as_the_whole_app(
     assert "render " in want
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+def _command_paths() -> list[list[str]]:
+    from typer.main import get_command
+
+    paths: list[list[str]] = []
+
+    def walk(cmd: object, prefix: list[str]) -> None:
+        for name, sub in sorted((getattr(cmd, "commands", None) or {}).items()):
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(get_command(build_app()), [])
+    return paths
+
+
+PATHS = _command_paths()
+
+
+def test_every_command_has_a_saved_help() -> None:
+    from cluster_capacity.cli._usage import COMMANDS as SAVED
+
+    assert sorted(SAVED) == sorted(" ".join(p) for p in PATHS)
+    assert ["inferentia", "check"] in PATHS  # a group's commands too
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 200])
+@pytest.mark.parametrize("path", PATHS, ids=" ".join)
 def test_each_command_help_reads_as_in_the_whole_app(
-    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    path: list[str], columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    want = full_app([command, "--help"], 100, monkeypatch, capsys)
+    want = full_app([*path, "--help"], columns, monkeypatch, capsys)
     assert want[0] == 0
-    assert dispatched([command, "--help"], 100, monkeypatch, capsys) == want
+    assert want[1].startswith("Usage: cluster-capacity " + " ".join(path))
+    assert dispatched([*path, "--help"], columns, monkeypatch, capsys) == want
 
 
 @pytest.mark.parametrize(
@@ -81,8 +107,10 @@ def _modules_after(args: list[str]) -> list[str]:
     return eval(result.stderr.strip().splitlines()[-1])  # a list literal printed above
 
 
-def test_help_builds_no_command() -> None:
-    assert _modules_after(["--help"]) == ["cluster_capacity.cli._usage"]
+@pytest.mark.parametrize("args", [["--help"], ["render", "--help"], ["inferentia", "check", "--help"]])
+def test_help_builds_no_command(args: list[str]) -> None:
+    # neither typer nor pydantic, nor any command's module: the saved text alone
+    assert _modules_after(args) == ["cluster_capacity.cli._usage"]
 
 
 def test_a_command_imports_its_own_module_only() -> None:

@@ -61,26 +61,18 @@ STYLES: dict[str, Callable[[str], bytes]] = {
 }
 
 
-def add_pool(capsys: pytest.CaptureFixture[str], kubeconfig: Path, project: Path) -> None:
-    code = main(
-        [
-            "add-pool",
-            "--instance-type",
-            "g6.xlarge",
-            "--zone",
-            "us-west-2b",
-            "--autoscale",
-            "0:2",
-            "--env",
-            "prod",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--project",
-            str(project),
-        ]
-    )
+def add_pool(
+    capsys: pytest.CaptureFixture[str],
+    kubeconfig: Path,
+    project: Path,
+    *flags: str,
+    expect: int = 0,
+) -> None:
+    flags = flags or ("--instance-type", "g6.xlarge", "--zone", "us-west-2b", "--autoscale", "0:2")
+    cluster = ("--env", "prod", "--kubeconfig", str(kubeconfig), "--project", str(project))
+    code = main(["add-pool", *flags, *cluster])
     _out, err = capsys.readouterr()
-    assert code == 0, err
+    assert code == expect, err
     assert "Traceback" not in err
 
 
@@ -138,23 +130,8 @@ def test_a_refused_add_pool_leaves_the_file_as_it_was(
     values = project.parent / "values" / "values-prod.yaml"
     before = crlf_bom(values.read_text(encoding="utf-8"))
     values.write_bytes(before)
-    code = main(
-        [
-            "add-pool",
-            "--instance-type",
-            "g5.xlarge",  # the example's pool already takes this name
-            "--zone",
-            "us-west-2a",
-            "--env",
-            "prod",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--project",
-            str(project),
-        ]
-    )
-    _out, err = capsys.readouterr()
-    assert code == 2, err
+    # the example's pool already takes the name this one would get
+    add_pool(capsys, kubeconfig, project, "--instance-type", "g5.xlarge", "--zone", "us-west-2a", expect=2)
     assert values.read_bytes() == before
 
 

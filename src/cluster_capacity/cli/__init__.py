@@ -89,17 +89,24 @@ def _group() -> None:
     """Day-2 worker capacity for OpenShift on AWS, through GitOps."""
 
 
-def _top_help(args: list[str]) -> str | None:
-    """The top-level help without building any command, when it reads the same as the app's own."""
-    if args not in ([], ["--help"]):
+def _saved_help(args: list[str]) -> str | None:
+    """The --help of the app or of a command without building any, when it reads the same as Typer's own.
+
+    ``[]`` and ``["--help"]`` are the top-level help; ``[command..., "--help"]`` a command's (saved by
+    scripts/gen_cli_reference.py, compared with Typer's output in tests/cli/test_dispatch.py).
+    """
+    if args and args[-1] != "--help":
+        return None
+    from cluster_capacity.cli._usage import COMMANDS, USAGE
+
+    text = USAGE if len(args) < 2 else COMMANDS.get(" ".join(args[:-1]))
+    if text is None:
         return None
     import shutil
 
-    from cluster_capacity.cli._usage import USAGE
-
     columns = shutil.get_terminal_size().columns  # as click measures it
     # click wraps help at min(terminal, 80) - 2 columns: the saved text holds for any terminal >= 80
-    return USAGE if columns >= 80 else None
+    return text if columns >= 80 else None
 
 
 def __getattr__(name: str) -> Any:
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args or os.environ.get("CLUSTER_CAPACITY_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
-    top = _top_help(args)
+    top = _saved_help(args)
     if top is not None:  # as click does: --help on stdout, exit 0; no arguments on stderr, exit 2
         (sys.stdout if args else sys.stderr).write(top)
         return 0 if args else 2

@@ -59,13 +59,12 @@ class NfdInstanceConfig(_Model):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
-class NfdConfig(_Model):
-    enabled: Switch = True
-    install_namespace: str = "openshift-nfd"
-    create_namespace: Switch = True
-    operator_group: OperatorGroupConfig = OperatorGroupConfig(name="openshift-nfd")
-    subscription: SubscriptionConfig = SubscriptionConfig(name="nfd", source="redhat-operators")
-    instance: NfdInstanceConfig = NfdInstanceConfig()
+class _InstalledByOlm:
+    """What the GPU Operator and NFD share: an install namespace and an OperatorGroup over it."""
+
+    install_namespace: str
+    create_namespace: bool
+    operator_group: OperatorGroupConfig
 
     @property
     def target_namespaces(self) -> list[str]:
@@ -76,6 +75,15 @@ class NfdConfig(_Model):
     def renders_namespace(self) -> bool:
         """The chart never creates ``openshift-operators``, which every cluster already has."""
         return self.create_namespace and self.install_namespace != SHARED_OPERATORS_NAMESPACE
+
+
+class NfdConfig(_InstalledByOlm, _Model):
+    enabled: Switch = True
+    install_namespace: str = "openshift-nfd"
+    create_namespace: Switch = True
+    operator_group: OperatorGroupConfig = OperatorGroupConfig(name="openshift-nfd")
+    subscription: SubscriptionConfig = SubscriptionConfig(name="nfd", source="redhat-operators")
+    instance: NfdInstanceConfig = NfdInstanceConfig()
 
 
 class RbacConfig(_Model):
@@ -95,7 +103,7 @@ class MonitoringConfig(_Model):
     service_monitor: Switch = True
 
 
-class NvidiaConfig(_Model):
+class NvidiaConfig(_InstalledByOlm, _Model):
     """NVIDIA GPU Operator through OLM, with Node Feature Discovery, RBAC for Argo CD and monitoring."""
 
     enabled: Switch = False
@@ -110,16 +118,6 @@ class NvidiaConfig(_Model):
     rbac: RbacConfig = RbacConfig()
     dashboards: DashboardsConfig = DashboardsConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
-
-    @property
-    def target_namespaces(self) -> list[str]:
-        """The OperatorGroup's targets: as configured, or the install namespace (SingleNamespace)."""
-        return list(self.operator_group.target_namespaces) or [self.install_namespace]
-
-    @property
-    def renders_namespace(self) -> bool:
-        """The chart never creates ``openshift-operators``, which every cluster already has."""
-        return self.create_namespace and self.install_namespace != SHARED_OPERATORS_NAMESPACE
 
 
 class Feasibility(_Model):
