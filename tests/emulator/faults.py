@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,9 +75,10 @@ class RecordedRequest:
 class HttpError(Exception):
     """An error answer: ``code``, the Status message and details."""
 
-    def __init__(self, code: int, message: str, details: Obj | None = None) -> None:
+    def __init__(self, code: int, message: str, details: Obj | None = None, reason: str = "") -> None:
         super().__init__(message)
         self.code, self.message, self.details = code, message, details or {}
+        self.reason = reason or REASONS.get(code, "Unknown")
 
 
 class PageNotFound(HttpError):
@@ -92,6 +94,30 @@ class PageNotFound(HttpError):
         super().__init__(404, self.TEXT.strip())
 
 
+def invalid(group: str, kind: str, name: str, causes: list[Obj]) -> HttpError:
+    """422 Invalid as ``apierrors.NewInvalid``: ``Kind.group "name" is invalid: field: detail``.
+
+    ``causes`` are ``{"reason", "message", "field"}``: the message is the detail without the field
+    (``Invalid value: 0x0: must be specified for an update``), as ``field.Error.ErrorBody`` words it.
+    """
+    errors = [f"{c['field']}: {c['message']}" if c.get("field") else c["message"] for c in causes]
+    text = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+    qualified = f"{kind}.{group}" if group else kind
+    details: Obj = {"name": name, **({"group": group} if group else {}), "kind": kind, "causes": causes}
+    return HttpError(422, f"{qualified} {json.dumps(name)} is invalid: {text}", details)
+
+
+def bad_request(message: str) -> HttpError:
+    """400 BadRequest: a ``Status`` with no details."""
+    return HttpError(400, message)
+
+
+def success_status(group: str, plural: str, name: str, uid: str) -> Obj:
+    """What DELETE answers for a kind that does not return the deleted object."""
+    details: Obj = {"name": name, **({"group": group} if group else {}), "kind": plural, "uid": uid}
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
 def status_body(error: HttpError) -> Obj:
     body: Obj = {
         "kind": "Status",
@@ -99,7 +125,7 @@ def status_body(error: HttpError) -> Obj:
         "metadata": {},
         "status": "Failure",
         "message": error.message,
-        "reason": REASONS.get(error.code, "Unknown"),
+        "reason": error.reason,
         "code": error.code,
     }
     if error.details:

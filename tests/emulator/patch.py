@@ -57,6 +57,7 @@ def strategic_merge_patch(target: Any, patch: Any, key: str = "") -> Any:
                 result.pop(k, None)
             else:
                 result[k] = merged
+        _directives(result, patch)
         return result
     if isinstance(patch, list) and key in MERGE_KEYS and isinstance(target, list):
         merge_key = MERGE_KEYS[key]
@@ -83,6 +84,35 @@ def strategic_merge_patch(target: Any, patch: Any, key: str = "") -> Any:
                 result_list[index] = strategic_merge_patch(result_list[index], item)
         return result_list
     return copy.deepcopy(patch)
+
+
+def _directives(result: dict[str, Any], patch: dict[str, Any]) -> None:
+    """The directives kubectl's three-way patches carry: ``$deleteFromPrimitiveList/<field>`` (take
+    values out of a list of scalars), ``$setElementOrder/<field>`` (the order the list should end up in)
+    and ``$retainKeys`` (drop every other key of this map)."""
+    for directive, value in patch.items():
+        name, _, field = directive.partition("/")
+        current = result.get(field)
+        if name == "$deleteFromPrimitiveList" and isinstance(current, list) and isinstance(value, list):
+            result[field] = [v for v in current if v not in value]
+        elif name == "$setElementOrder" and isinstance(current, list) and isinstance(value, list):
+            merge_key = MERGE_KEYS.get(field, "")
+
+            def ident(item: Any, merge_key: str = merge_key) -> Any:
+                return item.get(merge_key) if merge_key and isinstance(item, dict) else item
+
+            order = [ident(v) for v in value]
+            ranked = sorted(
+                enumerate(current),
+                key=lambda pair: (
+                    order.index(ident(pair[1])) if ident(pair[1]) in order else len(order),
+                    pair[0],
+                ),
+            )
+            result[field] = [item for _, item in ranked]
+        elif directive == "$retainKeys" and isinstance(value, list):
+            for key in [k for k in result if k not in value]:
+                del result[key]
 
 
 def json_patch(target: Any, operations: list[dict[str, Any]]) -> Any:

@@ -22,6 +22,12 @@ class ResourceType:
         default=("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
     )
     categories: tuple[str, ...] = ()
+    #: Served by kube-apiserver itself (not a CRD): unconditional PUT allowed, strategic merge patch.
+    builtin: bool = False
+    #: The server keeps ``metadata.generation`` (CRs, and built-ins whose spec a controller acts on).
+    generation: bool = True
+    #: DELETE answers with the object (pods, namespaces, deployments); otherwise a ``Status`` Success.
+    returns_deleted: bool = False
 
     @property
     def api_version(self) -> str:
@@ -37,8 +43,9 @@ def _r(group: str, version: str, plural: str, kind: str, **kw: object) -> Resour
 
 
 def _core(group: str, version: str, plural: str, kind: str, **kw: object) -> ResourceType:
-    """A built-in kind (served by kube-apiserver itself)."""
-    return ResourceType(group, version, plural, kind, **kw)  # type: ignore[arg-type]
+    """A built-in kind (served by kube-apiserver itself); most keep no ``generation``."""
+    kw.setdefault("generation", False)
+    return ResourceType(group, version, plural, kind, builtin=True, **kw)  # type: ignore[arg-type]
 
 
 #: What a 4.19 OpenShift cluster with the GPU Operator, NFD and OpenShift GitOps serves (the part we use).
@@ -51,6 +58,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         namespaced=False,
         subresources=("status",),
         short_names=("ns",),
+        returns_deleted=True,
     ),
     _core("", "v1", "nodes", "Node", namespaced=False, subresources=("status",), short_names=("no",)),
     _core(
@@ -61,6 +69,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         subresources=("status", "log"),
         short_names=("po",),
         categories=("all",),
+        returns_deleted=True,
     ),
     _core("", "v1", "secrets", "Secret"),
     _core("", "v1", "configmaps", "ConfigMap", short_names=("cm",)),
@@ -74,6 +83,8 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         subresources=("status", "scale"),
         short_names=("deploy",),
         categories=("all",),
+        generation=True,
+        returns_deleted=True,
     ),
     _core(
         "apps",
@@ -83,6 +94,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         subresources=("status",),
         short_names=("ds",),
         categories=("all",),
+        generation=True,
     ),
     _core("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", namespaced=False),
     _core("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
@@ -94,6 +106,7 @@ OPENSHIFT_RESOURCES: tuple[ResourceType, ...] = (
         namespaced=False,
         subresources=("status",),
         short_names=("crd", "crds"),
+        generation=True,
     ),
     _r(
         "config.openshift.io",

@@ -1,8 +1,10 @@
 """An in-process Kubernetes API server for tests: real HTTP on 127.0.0.1, threaded, sync.
 
 This module is the public class (lifecycle, seeding, faults); the rooms behind it: ``wire`` (HTTP),
-``routes`` (paths), ``verbs`` (what each verb does), ``store`` (objects and what the server stamps on
-them), ``patch``, ``selectors``, ``discovery``, ``faults``.
+``routes`` (paths), ``verbs`` (what each verb does), ``writes`` (create/update: server-owned fields,
+dry run, finalizers), ``crds`` (custom resources pruned, defaulted and validated against the real
+CRDs), ``store`` (objects, events, what the server stamps on them), ``watch``, ``table`` (server-side
+printing), ``patch``, ``selectors``, ``discovery``, ``faults``.
 
 Why not kmock's ``KubernetesEmulator``: it is aiohttp/async (a sync test would need an event loop in a
 background thread), and it has no label or field selectors, no strategic merge / JSON patch, no scale or
@@ -34,6 +36,7 @@ Usage (see ``fixtures.py`` for the pytest fixtures)::
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import fnmatch
 import json
 import threading
@@ -42,6 +45,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .crds import Crds, default_folder
 from .faults import Fault, RecordedRequest
 from .patch import merge_patch
 from .resources import OPENSHIFT_RESOURCES, ResourceType
@@ -65,8 +69,19 @@ class KubeEmulator:
         *,
         token: str | None = TOKEN,
         git_version: str = "v1.32.6",
+        clock: Callable[[], dt.datetime] | None = None,
+        crds: Path | str | bool | None = True,
     ) -> None:
+        """``clock``: when objects are created and deleted, and what ``Age`` counts from (default: every
+        object is created at ``CREATION_TIMESTAMP``, ages count from the real time). ``crds``: the CRD
+        folder custom resources are pruned, defaulted and validated against (``True``: the default
+        folder, see ``crds.default_folder``; ``False``/``None``: store them as sent)."""
         self._store = Store()
+        self._now: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        if clock is not None:
+            self._store.clock = lambda: clock().astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        folder = default_folder() if crds is True else Path(crds) if crds else None
+        self._crds = Crds(folder) if folder is not None else None
         self._lock = self._store.lock
         self._types: dict[tuple[str, str, str], ResourceType] = {}
         self._kinds: dict[str, ResourceType] = {}
@@ -96,6 +111,9 @@ class KubeEmulator:
 
     def stop(self) -> None:
         """Stop serving; open connections are dropped."""
+        with self._lock:
+            self._store.closed = True
+            self._store.changed.notify_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -221,18 +239,14 @@ class KubeEmulator:
             new = merge_patch(old, patch) if patch is not None else copy.deepcopy(old)
             if fn is not None:
                 new = fn(new) or new
-            stored = self._store.stamp(rtype, new, old=old)
-            self._store.bucket(rtype)[key] = stored
-            return copy.deepcopy(stored)
+            return copy.deepcopy(self._store.put(rtype, new, old=old))
 
     def delete(self, kind: str, name: str, namespace: str | None = None) -> bool:
         """Remove an object; True when it existed."""
         rtype = self.resource_type(kind)
         with self._lock:
-            return (
-                self._store.bucket(rtype).pop(((namespace or "") if rtype.namespaced else "", name), None)
-                is not None
-            )
+            current = self._store.bucket(rtype).get(self._store.key_of(rtype, name, namespace))
+            return current is not None and self._store.remove(rtype, current) is not None
 
     def set_pod_log(self, namespace: str, name: str, text: str, container: str = "") -> None:
         """What ``GET .../pods/<name>/log`` returns (for ``container``, or for any container when '')."""

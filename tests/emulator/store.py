@@ -11,7 +11,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .resources import ResourceType
 
@@ -21,6 +21,16 @@ WriteHook = Callable[[str, ResourceType, Obj], None]
 
 #: When every object seeded without one was created (tests compare ages against it).
 CREATION_TIMESTAMP = "2026-11-02T09:14:07Z"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change, as a watch streams it: ADDED, MODIFIED or DELETED, at a resourceVersion."""
+
+    type: str
+    rtype: ResourceType
+    rv: int
+    obj: Obj
 
 
 @dataclass
@@ -33,6 +43,13 @@ class Store:
     clock: Callable[[], str] = lambda: CREATION_TIMESTAMP
     rv: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
+    events: list[Event] = field(default_factory=list)
+    closed: bool = False
+    EVENTS_KEPT: ClassVar[int] = 5000
+
+    def __post_init__(self) -> None:
+        #: Notified on every change; watches wait on it (with ``lock`` held, as a Condition needs).
+        self.changed = threading.Condition(self.lock)
 
     def bucket(self, rtype: ResourceType) -> dict[Key, Obj]:
         return self.objects.setdefault((rtype.group, rtype.plural), {})
@@ -62,15 +79,17 @@ class Store:
         if old is None:
             meta.setdefault("uid", str(uuid.uuid4()))
             meta.setdefault("creationTimestamp", self.clock())
-            meta["generation"] = meta.get("generation") or 1
+            if rtype.generation:
+                meta["generation"] = meta.get("generation") or 1
         else:
             for key in ("uid", "creationTimestamp"):
                 if key in old["metadata"]:
                     meta[key] = old["metadata"][key]
-            generation = old["metadata"].get("generation", 1)
-            if obj.get("spec") != old.get("spec"):
-                generation += 1
-            meta["generation"] = generation
+            if rtype.generation:
+                generation = old["metadata"].get("generation", 1)
+                if generation_changes(rtype, obj, old):
+                    generation += 1
+                meta["generation"] = generation
         meta["resourceVersion"] = self.next_rv()
         return obj
 
@@ -78,8 +97,54 @@ class Store:
         """Stamp ``obj`` and store it (replacing ``old``); returns the stored object itself."""
         stored = self.stamp(rtype, obj, old)
         self.bucket(rtype)[self.key(rtype, stored)] = stored
+        self._event("ADDED" if old is None else "MODIFIED", rtype, stored)
         return stored
+
+    def remove(self, rtype: ResourceType, obj: Obj) -> Obj | None:
+        """Take an object out of the store (a watch sees DELETED at a new resourceVersion)."""
+        gone = self.bucket(rtype).pop(self.key(rtype, obj), None)
+        if gone is not None:
+            gone = copy.deepcopy(gone)
+            gone["metadata"]["resourceVersion"] = self.next_rv()
+            self._event("DELETED", rtype, gone)
+        return gone
+
+    def preview(self, rtype: ResourceType, obj: Obj, old: Obj | None) -> Obj:
+        """What ``put`` would store, without storing it or spending a resourceVersion (``dryRun``)."""
+        rv = self.rv
+        stamped = self.stamp(rtype, obj, old)
+        self.rv = rv
+        if old is None:
+            stamped["metadata"].pop("resourceVersion", None)
+        else:
+            stamped["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+        return stamped
+
+    def _event(self, kind: str, rtype: ResourceType, obj: Obj) -> None:
+        self.events.append(Event(kind, rtype, int(obj["metadata"]["resourceVersion"]), copy.deepcopy(obj)))
+        del self.events[: -self.EVENTS_KEPT]
+        self.changed.notify_all()
+
+    def events_after(self, rtype: ResourceType, rv: int) -> list[Event]:
+        """The events of one type after resourceVersion ``rv``, oldest first."""
+        return [e for e in self.events if e.rtype == rtype and e.rv > rv]
 
     def fire(self, verb: str, rtype: ResourceType, obj: Obj) -> None:
         for hook in list(self.hooks):
             hook(verb, rtype, copy.deepcopy(obj))
+
+
+def generation_changes(rtype: ResourceType, new: Obj, old: Obj) -> bool:
+    """Whether a write bumps ``metadata.generation``, as each strategy decides.
+
+    Built-in kinds bump on a spec change. A custom resource bumps on any change outside ``metadata``
+    (its ``status`` included unless the CRD has a status subresource, whose writes never bump it).
+    """
+    if rtype.builtin:
+        return bool(new.get("spec") != old.get("spec"))
+    skip = {"metadata", "status"} if "status" in rtype.subresources else {"metadata"}
+
+    def content(obj: Obj) -> Obj:
+        return {k: v for k, v in obj.items() if k not in skip and k not in ("apiVersion", "kind")}
+
+    return content(new) != content(old)

@@ -1,45 +1,48 @@
-"""The Kubernetes verbs on stored objects: get, list, create, update, patch, delete, scale and log."""
+"""The Kubernetes verbs on stored objects: get, list, delete, patch, scale and log (writes in ``writes``)."""
 
 from __future__ import annotations
 
 import base64
 import copy
-import uuid
 from typing import Any
 
-from .faults import HttpError, RecordedRequest
+from .apply import CONTENT_TYPE as APPLY
+from .apply import plan_apply
+from .faults import HttpError, RecordedRequest, success_status
 from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from .resources import ResourceType
-from .routes import Route, Types
+from .routes import Route
 from .selectors import SelectorError, parse_field_selector, parse_label_selector
 from .store import Obj, Store
+from .writes import Context, checked_put, conflict, create, not_found, update
 
 JSON = "application/json"
 Answer = tuple[int, Any, str]  # status code, payload, content type
 
 
-def serve_resource(store: Store, types: Types, request: RecordedRequest, route: Route, body: Any) -> Answer:
+def serve_resource(ctx: Context, route: Route, body: Any) -> Answer:
     """Answer one request on a resource path (the caller holds ``store.lock``)."""
+    request, store = ctx.request, ctx.store
     rtype, ns, name, sub = route.rtype, route.namespace, route.name, route.sub
     verb = request.verb
     if verb not in rtype.verbs and verb not in ("deletecollection",):
         raise HttpError(405, "the server does not allow this method on the requested resource")
-    bucket = store.bucket(rtype)
-    key = (ns or "", name or "")
-    if verb == "watch":
-        raise HttpError(400, "watch is not supported by the test emulator; poll with list")
     if verb in ("list", "deletecollection"):
         items = _select(store, rtype, ns, request.query)
         if verb == "deletecollection":
             for item in items:
-                bucket.pop(store.key(rtype, item), None)
-                store.fire("delete", rtype, item)
+                _delete(ctx, rtype, item, None)
         return 200, _list_body(store, rtype, items, request.query), JSON
     if verb == "create":
-        return 201, _create(store, rtype, ns, body), JSON
-    current = bucket.get(key)
+        return 201, create(ctx, rtype, ns, body), JSON
+    current = store.bucket(rtype).get((ns or "", name or ""))
+    if verb == "patch" and request.content_type.split(";")[0].strip() == APPLY and sub in (None, "status"):
+        merged, owned, taken = plan_apply(ctx, rtype, current, body, name or "", sub)
+        if current is None:
+            return 201, create(ctx, rtype, ns, merged, (owned, taken)), JSON
+        return 200, update(ctx, rtype, current, merged, sub, verb, (owned, taken)), JSON
     if current is None:
-        raise _not_found(rtype, name)
+        raise not_found(rtype, name)
     if sub == "log":
         return 200, _log(store, current, request.query), "text/plain"
     if verb == "get":
@@ -47,78 +50,58 @@ def serve_resource(store: Store, types: Types, request: RecordedRequest, route: 
             return 200, _scale(rtype, current), JSON
         return 200, copy.deepcopy(current), JSON
     if verb == "delete":
-        del bucket[key]
-        store.fire("delete", rtype, current)
-        return 200, copy.deepcopy(current), JSON
+        return 200, _delete(ctx, rtype, current, body), JSON
     if sub == "scale":
-        return _write_scale(store, types, request, rtype, current, body)
+        return _write_scale(ctx, rtype, current, body)
     if verb == "update":
-        new = _checked_update(rtype, current, body)
+        new = checked_put(rtype, current, body, name or "", ns)
     else:
-        new = _patched(types, current, body, request)
-    new.setdefault("metadata", {})["name"] = name
-    if ns:
-        new["metadata"]["namespace"] = ns
-    if "status" in rtype.subresources:
-        # The status subresource splits writers: the main resource cannot change status, and
-        # the status endpoint cannot change anything else.
-        if sub == "status":
-            new = {**copy.deepcopy(current), "status": new.get("status")}
-        else:
-            new["status"] = copy.deepcopy(current.get("status"))
-            if new["status"] is None:
-                new.pop("status")
-    stored = store.put(rtype, new, old=current)
-    store.fire(verb, rtype, stored)
-    return 200, copy.deepcopy(stored), JSON
+        new = _patched(rtype, current, body, request)
+    return 200, update(ctx, rtype, current, new, sub, verb), JSON
 
 
-def qualified(rtype: ResourceType) -> str:
-    """``plural.group`` as the server's messages name a resource (just ``plural`` in the core group)."""
-    return f"{rtype.plural}.{rtype.group}" if rtype.group else rtype.plural
+def _delete(ctx: Context, rtype: ResourceType, current: Obj, body: Any) -> Obj:
+    """DELETE: gone at once, or (with finalizers) marked with ``deletionTimestamp`` until they are removed."""
+    meta = current["metadata"]
+    options = body if isinstance(body, dict) else {}
+    wanted = (options.get("preconditions") or {}).get("resourceVersion")
+    if wanted and wanted != meta["resourceVersion"]:
+        raise conflict(rtype, meta["name"])
+    dry_run = ctx.dry_run or options.get("dryRun") == ["All"]
+    if meta.get("finalizers"):
+        if meta.get("deletionTimestamp"):
+            return copy.deepcopy(current)
+        marked = copy.deepcopy(current)
+        marked["metadata"]["deletionTimestamp"] = ctx.store.clock()
+        marked["metadata"]["deletionGracePeriodSeconds"] = 0
+        if dry_run:
+            return ctx.store.preview(rtype, marked, old=current)
+        stored = ctx.store.put(rtype, marked, old=current)
+        ctx.store.fire("update", rtype, stored)
+        return copy.deepcopy(stored)
+    if not dry_run:
+        ctx.store.remove(rtype, current)
+        ctx.store.fire("delete", rtype, current)
+    if rtype.returns_deleted:
+        return copy.deepcopy(current)
+    return success_status(rtype.group, rtype.plural, meta["name"], meta.get("uid", ""))
 
 
-def _details(rtype: ResourceType, name: str | None) -> Obj:
-    return {"name": name, "group": rtype.group, "kind": rtype.plural}
-
-
-def _not_found(rtype: ResourceType, name: str | None) -> HttpError:
-    return HttpError(404, f'{qualified(rtype)} "{name}" not found', _details(rtype, name))
-
-
-def _checked_update(rtype: ResourceType, current: Obj, body: Any) -> Obj:
-    new = copy.deepcopy(body) if isinstance(body, dict) else None
-    if new is None:
-        raise HttpError(400, "the body of the request was in an unknown format")
-    wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
-    if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
-        name = current["metadata"]["name"]
-        raise HttpError(
-            409,
-            f'Operation cannot be fulfilled on {qualified(rtype)} "{name}": the object has been '
-            "modified; please apply your changes to the latest version and try again",
-            _details(rtype, name),
-        )
-    return new
-
-
-def _write_scale(
-    store: Store, types: Types, request: RecordedRequest, rtype: ResourceType, current: Obj, body: Any
-) -> Answer:
+def _write_scale(ctx: Context, rtype: ResourceType, current: Obj, body: Any) -> Answer:
+    request = ctx.request
     scale = _scale(rtype, current)
-    new_scale = _patched(types, scale, body, request) if request.verb == "patch" else body
+    new_scale = _patched(rtype, scale, body, request) if request.verb == "patch" else body
     replicas = ((new_scale or {}).get("spec") or {}).get("replicas")
     if not isinstance(replicas, int) or replicas < 0:
         name = current["metadata"]["name"]
         raise HttpError(422, f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value')
     new = copy.deepcopy(current)
     _set_path(new, rtype.scale_paths[0], replicas)
-    stored = store.put(rtype, new, old=current)
-    store.fire(request.verb, rtype, stored)
+    stored = update(ctx, rtype, current, new, None, request.verb)
     return 200, _scale(rtype, stored), JSON
 
 
-def _patched(types: Types, current: Obj, body: Any, request: RecordedRequest) -> Obj:
+def _patched(rtype: ResourceType, current: Obj, body: Any, request: RecordedRequest) -> Obj:
     content_type = request.content_type.split(";")[0].strip()
     try:
         if content_type == "application/json-patch+json":
@@ -128,7 +111,7 @@ def _patched(types: Types, current: Obj, body: Any, request: RecordedRequest) ->
         if content_type == "application/merge-patch+json":
             return merge_patch(current, body)  # type: ignore[no-any-return]
         if content_type == "application/strategic-merge-patch+json":
-            if request.resource not in {t.plural for t in types.values() if not t.group}:
+            if not rtype.builtin:
                 raise HttpError(415, "strategic merge patch is not supported for custom resources")
             return strategic_merge_patch(current, body)  # type: ignore[no-any-return]
     except PatchError as exc:
@@ -139,35 +122,6 @@ def _patched(types: Types, current: Obj, body: Any, request: RecordedRequest) ->
         f"application/json-patch+json, application/merge-patch+json, "
         f"application/apply-patch+yaml (got {content_type!r})",
     )
-
-
-def _create(store: Store, rtype: ResourceType, ns: str | None, body: Any) -> Obj:
-    if not isinstance(body, dict):
-        raise HttpError(400, "the body of the request was in an unknown format")
-    obj = copy.deepcopy(body)
-    meta = obj.setdefault("metadata", {})
-    if rtype.namespaced:
-        if meta.get("namespace") and meta["namespace"] != ns:
-            raise HttpError(
-                400,
-                "the namespace of the provided object does not match the namespace sent on the request",
-            )
-        meta["namespace"] = ns
-    if not meta.get("name"):
-        if not meta.get("generateName"):
-            raise HttpError(422, f"{rtype.kind}.{rtype.group} is invalid: metadata.name: Required value")
-        meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
-    if store.find(rtype, obj) is not None:
-        raise HttpError(
-            409, f'{qualified(rtype)} "{meta["name"]}" already exists', _details(rtype, meta["name"])
-        )
-    if "status" in rtype.subresources:
-        obj.pop("status", None)
-    if rtype.kind == "Pod":
-        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
-    stored = store.put(rtype, obj, old=None)
-    store.fire("create", rtype, stored)
-    return copy.deepcopy(stored)
 
 
 def _select(store: Store, rtype: ResourceType, ns: str | None, query: dict[str, str]) -> list[Obj]:

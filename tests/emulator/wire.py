@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from .discovery import discovery
 from .faults import Fault, HttpError, PageNotFound, RecordedRequest, fault_status, status_body
+from .openapi import PROTOBUF_V2, PROTOBUF_V2_ANSWER, openapi, openapi_v2_protobuf
 from .routes import parse_request, route
+from .table import to_table, wants_table
 from .verbs import JSON, Answer, serve_resource
+from .watch import stream_watch
+from .writes import Context
 
 if TYPE_CHECKING:
     from .server import KubeEmulator
@@ -50,8 +54,33 @@ def handle(emu: KubeEmulator, handler: Handler, method: str) -> None:
     if emu.token and handler.headers.get("Authorization") != f"Bearer {emu.token}":
         handler.send_json(401, status_body(HttpError(401, "Unauthorized")))
         return
+    media = request.content_type.split(";")[0].strip()
+    if raw and media in ("application/vnd.kubernetes.protobuf", "application/cbor"):
+        # The emulator speaks JSON only: the answer kube-apiserver gives a media type it does not decode.
+        error = HttpError(
+            415,
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json, application/yaml, application/apply-patch+yaml, application/merge-patch+json, "
+            "application/json-patch+json, application/strategic-merge-patch+json",
+            reason="UnsupportedMediaType",
+        )
+        handler.send_json(415, status_body(error))
+        return
+    ctx = Context(
+        emu._store,
+        emu._types,
+        emu._crds,
+        request,
+        handler.headers.get("Accept", ""),
+        handler.headers.get("User-Agent", ""),
+    )
     try:
-        code, payload, content_type = _serve(emu, method, request, body)
+        if request.verb == "watch":
+            found = route(emu._types, request.path)
+            assert found is not None
+            stream_watch(handler, emu._store, found, request, emu._crds)
+            return
+        code, payload, content_type = _serve(emu, ctx, method, body)
     except PageNotFound:
         handler.send_text(
             404, PageNotFound.TEXT, "text/plain; charset=utf-8", {"X-Content-Type-Options": "nosniff"}
@@ -60,20 +89,34 @@ def handle(emu: KubeEmulator, handler: Handler, method: str) -> None:
     except HttpError as exc:
         handler.send_json(exc.code, status_body(exc))
         return
-    if content_type == JSON:
-        handler.send_json(code, payload)
+    headers = {"Warning": ", ".join(f'299 - "{w}"' for w in ctx.warnings)} if ctx.warnings else {}
+    if isinstance(payload, bytes):
+        handler.send_bytes(code, payload, content_type, headers)
+    elif content_type == JSON:
+        handler.send_json(code, payload, headers)
     else:
-        handler.send_text(code, str(payload), content_type)
+        handler.send_text(code, str(payload), content_type, headers)
 
 
-def _serve(emu: KubeEmulator, method: str, request: RecordedRequest, body: Any) -> Answer:
+def _serve(emu: KubeEmulator, ctx: Context, method: str, body: Any) -> Answer:
+    request = ctx.request
     found = route(emu._types, request.path)
     if found is None:
         if method != "GET":
             raise HttpError(405, f"method {method} not allowed on {request.path}")
+        if request.path == "/openapi/v2" and PROTOBUF_V2 in ctx.accept:
+            return 200, openapi_v2_protobuf(emu._types, emu.git_version), PROTOBUF_V2_ANSWER
+        if request.path == "/openapi/v3" or request.path.startswith("/openapi/v3/"):
+            return 200, openapi(emu._types, emu._crds, request.path, emu.git_version), JSON
         return 200, discovery(emu._types, request.path, emu.git_version), JSON
     with emu._store.lock:
-        return serve_resource(emu._store, emu._types, request, found, body)
+        code, payload, content_type = serve_resource(ctx, found, body)
+        if request.verb in ("get", "list") and found.sub is None and wants_table(ctx.accept):
+            objects = payload.get("items", []) if request.verb == "list" else [payload]
+            rv = (payload.get("metadata") or {}).get("resourceVersion", "")
+            include = request.query.get("includeObject", "Metadata")
+            payload = to_table(found.rtype, objects, rv, emu._crds, emu._now(), include)
+        return code, payload, content_type
 
 
 def _matching_fault(emu: KubeEmulator, request: RecordedRequest) -> Fault | None:
@@ -99,7 +142,11 @@ class Handler(BaseHTTPRequestHandler):
     def send_text(
         self, code: int, text: str, content_type: str, headers: dict[str, str] | None = None
     ) -> None:
-        data = text.encode()
+        self.send_bytes(code, text.encode(), content_type, headers)
+
+    def send_bytes(
+        self, code: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(code)
             self.send_header("Content-Type", content_type)
@@ -111,6 +158,28 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (read timeout) while a delay fault slept; nothing left to answer.
             self.close_connection = True
+
+    def start_chunked(self, code: int, content_type: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def send_chunk(self, text: str) -> bool:
+        """One chunk of a streamed answer; False when the client has gone."""
+        data = text.encode()
+        try:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
+            return False
+        return True
+
+    def end_chunked(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, OSError):
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
 
     def do_GET(self) -> None:
         handle(self.emulator, self, "GET")
