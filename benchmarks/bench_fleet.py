@@ -2,7 +2,7 @@
 
 Generates a project with N envs (three GPU pools each, the GPU Operator, NFD, autoscaling), then times
 the CLI: `render --all` into an empty folder, again with nothing changed, `render --all --check`,
-`validate --all`, one env's `render`, and `--help`. With `helm` on PATH and `--chart DIR` (the seed
+`validate --all`, one env's `render`, `--help` and `render --help`. With `helm` on PATH and `--chart DIR` (the seed
 chart, e.g. `git archive` of bitiq-io/gitops charts/cluster-capacity), it also times `helm template` for
 the same values, one process per env as a fleet pipeline runs it (`--helm-envs` of them, scaled to N),
 and prints each ratio of issue 15's table.
@@ -87,11 +87,13 @@ def main() -> None:
         }
         one = timed([exe, "render", "--env", names[0]], root, env, args.runs)
         help_s = timed([exe, "--help"], root, env, args.runs)
+        cmd_help = timed([exe, "render", "--help"], root, env, args.runs)
         print(f"cluster-capacity, {args.envs} envs:")
         for job, seconds in ours.items():
             print(f"  {job:34s} {seconds:7.2f} s")
         print(f"  {'render --env (one env)':34s} {one * 1000:7.0f} ms")
         print(f"  {'--help':34s} {help_s * 1000:7.0f} ms")
+        print(f"  {'render --help':34s} {cmd_help * 1000:7.0f} ms")
 
         helm = shutil.which("helm")
         if helm is None or args.chart is None:
@@ -109,6 +111,7 @@ def main() -> None:
 
         helm_one = timed(helm_env(names[0]), root, env, args.runs)
         helm_help = timed([helm, "--help"], root, env, args.runs)
+        helm_cmd_help = timed([helm, "template", "--help"], root, env, args.runs)
         sample = names[: args.helm_envs]
         start = time.perf_counter()
         for name in sample:
@@ -122,6 +125,10 @@ def main() -> None:
         )
         print(
             f"| --help | {help_s * 1000:.0f} ms | {helm_help * 1000:.0f} ms | {help_s / helm_help:.2f}x helm | <= 1.5x |"
+        )
+        print(
+            f"| render --help | {cmd_help * 1000:.0f} ms | {helm_cmd_help * 1000:.0f} ms (template --help) | "
+            f"{cmd_help / helm_cmd_help:.2f}x helm | <= 1.5x |"
         )
         for job in ("render --all (empty output)", "render --all (nothing changed)", "render --all --check",
                     "validate --all"):  # fmt: skip
