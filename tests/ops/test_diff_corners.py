@@ -287,5 +287,7 @@ def test_an_annotation_git_dropped_since_the_last_apply_is_drift() -> None:
     live = _applied_by_kubectl(before, **{"example.com/note": "x"})
     live["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = "5"
     text = diff_objects(APP, live)  # Git no longer sets the sync wave
-    assert "-    argocd.argoproj.io/sync-wave: '5'" in text or '-    argocd.argoproj.io/sync-wave: "5"' in text
+    assert (
+        "-    argocd.argoproj.io/sync-wave: '5'" in text or '-    argocd.argoproj.io/sync-wave: "5"' in text
+    )
     assert "example.com/note" not in text and "last-applied" not in text
