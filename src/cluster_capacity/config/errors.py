@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import Any
@@ -88,6 +87,8 @@ def _message(err: Any, root: type[BaseModel]) -> str:
         parent = _model_at(root, loc[:-1])
         msg = "unknown key"
         if parent is not None:
+            import difflib  # only to word an error: not on every start
+
             keys = known_keys(parent)
             close = difflib.get_close_matches(str(loc[-1]) if loc else "", keys, n=1, cutoff=0.6)
             if close:
