@@ -292,11 +292,9 @@ def _get_or_none(kube: Kube, resource: Resource, name: str, namespace: str | Non
         return None
 
 
-def _dump(obj: Any) -> str:
+def _dump(obj: Obj) -> str:
     import yaml
 
-    if obj == "" or obj is None:
-        return ""
     text: str = yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, width=120)
     return text
 
