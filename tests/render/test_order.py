@@ -21,9 +21,11 @@ def obj(kind: str, name: str, wave: str | None = None, namespace: str | None = N
 
 
 def test_waves_sort_as_numbers() -> None:
-    objects = [obj("ConfigMap", n, wave) for n, wave in (("ten", "10"), ("two", "2"), ("minus", "-1"))]
-    objects.append(obj("ConfigMap", "none"))  # no wave annotation: wave 0, as Argo CD reads it
-    assert [o["metadata"]["name"] for o in sorted(objects, key=sort_key)] == ["minus", "none", "two", "ten"]
+    waves = (("ten", "10"), ("two", "2"), ("one", "1"), ("minus", "-1"))
+    objects = [obj("ConfigMap", n, wave) for n, wave in waves]
+    objects.append(obj("ConfigMap", "zero"))  # no wave annotation: wave 0, as Argo CD reads it
+    got = [o["metadata"]["name"] for o in sorted(objects, key=sort_key)]
+    assert got == ["minus", "zero", "one", "two", "ten"]
 
 
 def test_within_a_wave_kinds_then_namespaces_then_names() -> None:
