@@ -7,6 +7,7 @@ A mutant is *killed* when some test fails with it in place; a *survivor* is a ch
     python scripts/mutation.py                      # the modules named below, 2 workers
     python scripts/mutation.py src/cluster_capacity/plan.py --jobs 1
     python scripts/mutation.py --recheck            # survivors once more against the whole suite
+    python scripts/mutation.py M --json new.json --since old.json   # rerun only what old.json left alive
 
 How: one traced run of the suite records which tests execute each line of the target modules (child
 processes a test starts are traced too, through ``_mutation_site/sitecustomize.py``). Then each mutant
@@ -100,6 +101,8 @@ class Mutant:
     at: int
     #: outside any function: run once, at import, under whichever test imported the module first
     module_level: bool = False
+    #: which of several identical changes on its line, from 1 in syntax-tree order (``#2`` in the key)
+    occurrence: int = 1
 
     @property
     def rel(self) -> str:
@@ -107,8 +110,10 @@ class Mutant:
 
     @property
     def key(self) -> str:
-        """Stable across edits elsewhere in the file: path, the line's text and the change."""
-        return f"{self.rel} | {self.source_line.strip()} | {self.what}"
+        """Stable across edits elsewhere in the file: path, the line's text and the change (and which of
+        several identical changes on that line, e.g. the second ``str(x) -> x``)."""
+        key = f"{self.rel} | {self.source_line.strip()} | {self.what}"
+        return key if self.occurrence == 1 else f"{key} #{self.occurrence}"
 
 
 Point = tuple[ast.AST, str, Callable[[], None]]
@@ -328,6 +333,7 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
         if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             for stmt in fn.body:
                 in_function.update(id(n) for n in ast.walk(stmt))
+    seen: dict[tuple[int, str], int] = {}
     for index, (node, what, _) in enumerate(_points(tree)):
         changed = mutated_tree(source, index)
         if changed is None or ast.dump(changed) == original:
@@ -336,6 +342,8 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
         end = getattr(node, "end_lineno", line) or line
         stmt = statement_of.get(id(node), line)
         source_line = lines[line - 1] if lines else ""
+        same = (line, what)  # counted per line: a twin line elsewhere keeps its own numbers
+        seen[same] = seen.get(same, 0) + 1
         out.append(
             Mutant(
                 file,
@@ -347,6 +355,7 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
                 source_line,
                 line,
                 id(node) not in in_function,
+                seen[same],
             )
         )
     return out
@@ -693,6 +702,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recheck", action="store_true", help="run survivors again against every test")
     parser.add_argument("--json", type=Path, help="write every mutant's result here")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--since",
+        type=Path,
+        help="a --json file of an earlier run: mutants it saw killed (same key) count as killed without "
+        "running again; only the rest run. For iterating on new tests; a full run gives the final score",
+    )
     args = parser.parse_args(argv)
 
     files = target_files(args.targets or DEFAULT_TARGETS)
@@ -742,6 +757,12 @@ def main(argv: list[str] | None = None) -> int:
             if not tests:
                 job.status = "uncovered"
             jobs.append(job)
+        if args.since:
+            earlier = {r["key"]: r["status"] for r in json.loads(args.since.read_text()) if "key" in r}
+            for j in jobs:
+                if not j.status and earlier.get(j.mutant.key) in ("killed", "timeout"):
+                    j.status = "killed"
+            print(f"{sum(j.status == 'killed' for j in jobs)} mutants killed in {args.since}, not run again")
         run_jobs(
             [j for j in jobs if not j.status and j.mutant.key not in equivalent],
             args.jobs,
@@ -769,6 +790,7 @@ def main(argv: list[str] | None = None) -> int:
                         "file": j.mutant.rel,
                         "line": j.mutant.at,
                         "what": j.mutant.what,
+                        "key": j.mutant.key,
                         "status": j.status,
                         "tests": len(j.tests),
                         "seconds": round(j.seconds, 2),

@@ -194,8 +194,13 @@ def test_every_call_the_planner_makes_is_in_the_iam_policy(
         "before-call.ec2.DescribeCapacityReservations",
         lambda **_: (AWSResponse("https://ec2", 200, {}, None), {"CapacityReservations": []}),
     )
+    ec2.meta.events.register(
+        "before-call.ec2.DescribeCapacityBlockOfferings",
+        lambda **_: (AWSResponse("https://ec2", 200, {}, None), {"CapacityBlockOfferings": []}),
+    )
     aws = Aws(region="us-west-2", clients={"ec2": ec2, "service-quotas": client})
-    fetch_snapshot(aws, ["g"], ["spot"], types=["m5.xlarge"])
+    # a pool that launches into a Capacity Block makes the planner read the blocks on sale too
+    fetch_snapshot(aws, ["g"], ["spot"], types=["m5.xlarge"], blocks=[("g5.xlarge", 2)])
     assert called == set(IAM_ACTIONS)
 
 

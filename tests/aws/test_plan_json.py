@@ -64,6 +64,8 @@ def test_every_field_of_a_neuron_plan_with_a_target() -> None:
         "maxReplicas": 2,
         "zones": ["eu-west-1a", "eu-west-1b"],
         "spotPrice": None,  # On-Demand: no Spot price
+        "reserved": 0,  # no capacity reservation of the type
+        "reservedAvailable": 0,
     }
     assert [c["instanceType"] for c in inf["fits"]] == ["inf2.xlarge", "inf1.xlarge", "inf1.2xlarge"]
     assert [c["neuronCores"] for c in inf["fits"]] == [2, 4, 4]

@@ -114,6 +114,20 @@ def test_help_builds_no_command(args: list[str]) -> None:
 
 
 def test_a_command_imports_its_own_module_only() -> None:
-    modules = _modules_after(["render", "--project", "examples", "--env", "prod"])
+    modules = _modules_after(["validate", "--project", "examples", "--env", "prod"])
     cli_modules = [m for m in modules if m.startswith("cluster_capacity.cli.")]
-    assert cli_modules == ["cluster_capacity.cli._inputs", "cluster_capacity.cli.render"]
+    assert cli_modules == [
+        "cluster_capacity.cli._inputs",
+        "cluster_capacity.cli._targets",
+        "cluster_capacity.cli.validate",
+    ]
+
+
+def test_render_runs_without_typer() -> None:
+    modules = _modules_after(["render", "--project", "examples", "--env", "prod"])
+    assert "typer" not in modules
+    assert [m for m in modules if m.startswith("cluster_capacity.cli.")] == [
+        "cluster_capacity.cli._fast",
+        "cluster_capacity.cli._render_run",
+        "cluster_capacity.cli._targets",
+    ]

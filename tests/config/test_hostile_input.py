@@ -45,6 +45,37 @@ def test_deep_nesting_is_refused_with_its_line() -> None:
     )  # the limit itself is fine
 
 
+def outcome(text: str) -> list[str]:
+    try:
+        parse_yaml(text, "v.yaml")
+    except ConfigError as exc:
+        return exc.lines()
+    return []
+
+
+@pytest.mark.parametrize("limit", [None, 10, 11, 12])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n",  # exactly MAX_DEPTH deep
+        "a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n",  # one deeper
+        "a: " + "[" * MAX_DEPTH + "1" + "]" * MAX_DEPTH + "\n",
+        "".join("  " * i + f"k{i}:\n" for i in range(MAX_DEPTH - 1)) + "  " * (MAX_DEPTH - 1) + "x: 1\n",
+        "".join("  " * i + f"k{i}:\n" for i in range(MAX_DEPTH)) + "  " * MAX_DEPTH + "x: 1\n",
+        "a: [1, 2, 3]\nb: {c: 4, d: 5}\n",  # 11 values
+        "<<: {a: 1, b: 2}\nc: [3, [4]]\n",
+    ],
+)
+def test_the_quick_walk_decides_as_the_full_check(
+    text: str, limit: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a file without an anchor skips the alias-aware check for a quick walk: same verdict, same line
+    if limit is not None:
+        monkeypatch.setattr("cluster_capacity.config.yamlfile.MAX_VALUES", limit)
+    full = outcome(text + "# & forces the alias-aware check\n")
+    assert outcome(text) == full
+
+
 def test_billion_laughs_is_refused_fast() -> None:
     text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(9)

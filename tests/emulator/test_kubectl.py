@@ -305,12 +305,6 @@ def test_get_watch_streams(cluster: tuple[KubeEmulator, Path]) -> None:
         proc.communicate(timeout=10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ops/diff.py keeps live metadata.annotations whole when the last-applied configuration has "
-    "`annotations: {}` (kubectl always writes it) and Git sets none: the Application's own "
-    "last-applied annotation then reads as drift",
-)
 def test_our_diff_after_kubectl_apply_k(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """What a user does: ``kubectl apply -k`` the rendered env, then ``cluster-capacity diff``: no drift."""
     from cluster_capacity.cli import main

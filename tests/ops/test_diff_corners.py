@@ -247,3 +247,47 @@ def test_status_and_server_metadata_are_not_drift() -> None:
     want = ms(0)
     want["status"] = {"replicas": 1}  # even when the desired object carries one
     assert diff_objects(want, live) == ""
+
+
+def _applied_by_kubectl(obj: dict[str, Any], **annotations: str) -> dict[str, Any]:
+    """``obj`` as ``kubectl apply`` leaves it: its record of the apply holds ``annotations: {}`` when the
+    object had none, and other writers may have added annotations of their own."""
+    record = json.loads(json.dumps(obj))
+    record["metadata"].setdefault("annotations", {})
+    live = json.loads(json.dumps(obj))
+    live["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(record),
+        **annotations,
+    }
+    live["metadata"]["resourceVersion"] = "7"
+    return live
+
+
+APP = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "Application",
+    "metadata": {"name": "cluster-capacity-prod", "namespace": "openshift-gitops"},
+    "spec": {"project": "default"},
+}
+
+
+def test_kubectls_own_record_of_an_apply_is_not_drift() -> None:
+    from cluster_capacity.ops.diff import diff_objects
+
+    assert diff_objects(APP, _applied_by_kubectl(APP)) == ""
+    # another writer's annotation on an object Git gives none is not Git's business either
+    assert diff_objects(APP, _applied_by_kubectl(APP, **{"example.com/note": "x"})) == ""
+
+
+def test_an_annotation_git_dropped_since_the_last_apply_is_drift() -> None:
+    from cluster_capacity.ops.diff import diff_objects
+
+    before = json.loads(json.dumps(APP))
+    before["metadata"]["annotations"] = {"argocd.argoproj.io/sync-wave": "5"}
+    live = _applied_by_kubectl(before, **{"example.com/note": "x"})
+    live["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = "5"
+    text = diff_objects(APP, live)  # Git no longer sets the sync wave
+    assert (
+        "-    argocd.argoproj.io/sync-wave: '5'" in text or '-    argocd.argoproj.io/sync-wave: "5"' in text
+    )
+    assert "example.com/note" not in text and "last-applied" not in text

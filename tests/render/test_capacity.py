@@ -198,3 +198,30 @@ def test_rendered_autoscalers_sum_to_the_pool(low: int, extra: int, zones: int) 
     assert sum(a["spec"]["maxReplicas"] for a in scalers) == high
     assert all(a["spec"]["maxReplicas"] >= 1 for a in scalers)
     assert all(a["spec"]["minReplicas"] <= a["spec"]["maxReplicas"] for a in scalers)
+
+
+def test_an_alias_shared_provider_spec_renders_as_written_out(tmp_path: Any) -> None:
+    # the providerSpec's copies no longer keep YAML's sharing; the output cannot tell, and no copy leaks
+    from cluster_capacity import output
+    from cluster_capacity.config import load_values
+
+    spec = (
+        "    apiVersion: machine.openshift.io/v1beta1\n    kind: AWSMachineProviderConfig\n"
+        "    instanceType: g5.xlarge\n    placement: {availabilityZone: us-west-2a, region: us-west-2}\n"
+    )
+    head = "enabled: true\ninfraID: prod-x\nmachineSets:\n"
+    pools = (
+        "- nameSuffix: a\n  enabled: true\n  zones: [us-west-2a, us-west-2b]\n"
+        "  subnets: {us-west-2a: &sub {id: subnet-1}, us-west-2b: *sub}\n  providerSpec: &spec\n" + spec,
+        "- nameSuffix: b\n  enabled: true\n  providerSpec: *spec\n",
+    )
+    plain = pools[0].replace("&sub ", "").replace("*sub", "{id: subnet-1}").replace(" &spec", "")
+    written = [plain, pools[1].replace("*spec", "\n" + spec.rstrip("\n"))]
+    shared, unshared = tmp_path / "shared.yaml", tmp_path / "plain.yaml"
+    shared.write_text(head + "".join(pools))
+    unshared.write_text(head + "".join(written))
+    objects = render(load_values([shared]))
+    assert output.to_stream(objects) == output.to_stream(render(load_values([unshared])))
+    specs = [o["spec"]["template"]["spec"]["providerSpec"]["value"] for o in of(objects, "MachineSet")]
+    assert len(specs) == 3 and len({id(s) for s in specs}) == 3
+    assert len({id(s["subnet"]) for s in specs if "subnet" in s}) == 2

@@ -6,6 +6,7 @@ from cluster_capacity.ops.smoke import nvidia_smi
 from cluster_capacity.ops.smoke import pod as smoke_pod
 from cluster_capacity.ops.smoke import report as smoke_report
 from cluster_capacity.ops.smoke import run as smoke
+from cluster_capacity.ops.smoke import zones as smoke_zones
 
 
 def test_exported_members() -> None:
@@ -18,6 +19,7 @@ def test_exported_members() -> None:
         "Toleration",
         "build_pod",
         "target_from_env",
+        "targets_from_env",
     ]
     assert smoke_report.__all__ == [
         "Phase",
@@ -37,6 +39,7 @@ def test_exported_members() -> None:
         "parse_neuron_ls",
         "parse_nvidia_smi",
     ]
-    for module in (smoke, smoke_pod, smoke_report, nvidia_smi):
+    assert smoke_zones.__all__ == ["NoZoneError", "ZoneChoice", "choose_zone", "snapshot_facts"]
+    for module in (smoke, smoke_pod, smoke_report, nvidia_smi, smoke_zones):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
+from cluster_capacity.aws._errors import CREDENTIAL_HINT, MAX_ATTEMPTS, NoSuchQuota, client_error
+from cluster_capacity.aws.blocks import DEFAULT_BLOCK_HOURS, BlockOffering
 from cluster_capacity.aws.snapshot import (
     InstanceTypeInfo,
     Quota,
@@ -39,6 +41,7 @@ __all__ = [
 
 #: Every IAM action this module calls (kept equal to docs/aws-iam-policy.json by a test).
 IAM_ACTIONS: Final = (
+    "ec2:DescribeCapacityBlockOfferings",
     "ec2:DescribeCapacityReservations",
     "ec2:DescribeInstanceTypeOfferings",
     "ec2:DescribeInstanceTypes",
@@ -47,7 +50,6 @@ IAM_ACTIONS: Final = (
     "servicequotas:GetAWSDefaultServiceQuota",
     "servicequotas:GetServiceQuota",
 )
-MAX_ATTEMPTS: Final = 8
 # Instance-type name patterns per quota family, for server-side filtering of DescribeInstanceTypes.
 _PATTERNS: dict[QuotaFamily, tuple[str, ...]] = {
     "g": ("g*", "vt*"),
@@ -58,30 +60,6 @@ _PATTERNS: dict[QuotaFamily, tuple[str, ...]] = {
 }
 # EC2 accepts a bounded number of values per filter; stay well below it.
 _CHUNK = 100
-_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
-_REJECTED = {
-    "AuthFailure",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "InvalidSignatureException",
-    "IncompleteSignature",
-    "MissingAuthenticationToken",
-}
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
-_THROTTLED = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "SlowDown",
-}
-_CREDENTIAL_HINT = (
-    "(--profile, AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO or an instance role)"
-)
 
 
 class Aws:
@@ -186,13 +164,13 @@ class Aws:
             with self._translate("servicequotas:GetServiceQuota"):
                 answer = client.get_service_quota(ServiceCode="ec2", QuotaCode=code)
             return Quota(family, market, int(answer["Quota"].get("Value", 0)), "account")
-        except _NoSuchQuota:
+        except NoSuchQuota:
             pass
         try:
             with self._translate("servicequotas:GetAWSDefaultServiceQuota"):
                 answer = client.get_aws_default_service_quota(ServiceCode="ec2", QuotaCode=code)
             return Quota(family, market, int(answer["Quota"].get("Value", 0)), "aws-default")
-        except _NoSuchQuota as exc:
+        except NoSuchQuota as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, ClientError) else None
             raise AwsError(
                 f"Service Quotas has no quota {code} ({describe_quota(family, market)} vCPUs) for this "
@@ -322,6 +300,24 @@ class Aws:
                     found[reservation.id] = reservation
         return found
 
+    def capacity_block_offerings(
+        self, instance_type: str, count: int, hours: int = DEFAULT_BLOCK_HOURS
+    ) -> list[BlockOffering]:
+        """Capacity Blocks of ``count`` x ``instance_type`` for ``hours`` that can be bought now, soonest first.
+
+        Only some GPU types are sold as Capacity Blocks; for the others AWS answers none (or refuses the
+        type, a `ConfigError`).
+        """
+        found: list[BlockOffering] = []
+        ec2 = self.ec2()
+        with self._translate("ec2:DescribeCapacityBlockOfferings"):
+            pages = ec2.get_paginator("describe_capacity_block_offerings").paginate(
+                InstanceType=instance_type, InstanceCount=count, CapacityDurationHours=hours
+            )
+            for page in pages:
+                found.extend(BlockOffering.from_api(item) for item in page.get("CapacityBlockOfferings", []))
+        return sorted(found, key=lambda o: (o.start, o.zone, o.id))
+
     # --- errors -------------------------------------------------------------------------------------
 
     @contextmanager
@@ -332,9 +328,9 @@ class Aws:
         try:
             yield
         except bx.ClientError as exc:
-            raise _client_error(exc, action, self._region or "?") from exc
+            raise client_error(exc, action, self._region or "?") from exc
         except (bx.NoCredentialsError, bx.PartialCredentialsError) as exc:
-            raise AwsError(f"no AWS credentials found {_CREDENTIAL_HINT}") from exc
+            raise AwsError(f"no AWS credentials found {CREDENTIAL_HINT}") from exc
         except (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError) as exc:
             hint = f" --profile {self.profile}" if self.profile else ""
             raise AwsError(
@@ -348,39 +344,6 @@ class Aws:
             raise AwsError(f"{action}: cannot reach AWS in {self._region}: {exc}") from exc
         except bx.BotoCoreError as exc:
             raise AwsError(f"{action}: {exc}") from exc
-
-
-class _NoSuchQuota(Exception):
-    """Service Quotas has no value for the code asked (NoSuchResourceException)."""
-
-
-def _client_error(exc: Any, action: str, region: str) -> Exception:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", "Unknown"))
-    message = str(error.get("Message", "")).strip()
-    if code == "NoSuchResourceException":
-        return _NoSuchQuota(message)
-    if code in _EXPIRED:
-        clock = " (or this machine's clock is wrong)" if code == "RequestExpired" else ""
-        return AwsError(f"AWS credentials have expired ({code}){clock}: renew them and try again")
-    if code in _REJECTED:
-        return AwsError(f"AWS rejected the credentials ({code}) {_CREDENTIAL_HINT}: {message}")
-    if code in _DENIED:
-        return AwsError(
-            f"access denied: the credentials may not call {action} ({code}); grant it "
-            f"(docs/aws-iam-policy.json lists every action the planner calls)"
-        )
-    if code in _THROTTLED:
-        return AwsError(
-            f"{action}: AWS is throttling requests ({code}) after {MAX_ATTEMPTS} attempts; try again later"
-        )
-    if code == "InvalidInstanceType":
-        return ConfigError(f"{message or 'unknown instance type'} (in {region})")
-    if code == "OptInRequired":
-        return AwsError(f"region {region} is not enabled for this account ({code})")
-    if code in ("InvalidParameterValue", "ValidationException") and "zone" in message.lower():
-        return ConfigError(f"{message} (in {region})")
-    return AwsError(f"{action} failed ({code}): {message}")
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:

@@ -30,12 +30,14 @@ def fetch_snapshot(
     quota_overrides: Mapping[QuotaKey, int] | None = None,
     types: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
+    blocks: Sequence[tuple[str, int]] = (),
 ) -> Snapshot:
     """Read everything a plan needs, with one paginated call per API.
 
     Quotas given in ``quota_overrides`` are not read (no Service Quotas permission needed for them), nor
     are those of families with no type offered in the region. ``types`` adds exact instance types (pools
-    being checked) to the catalog; a type that does not exist is a `ConfigError`.
+    being checked) to the catalog; a type that does not exist is a `ConfigError`. ``blocks`` are the
+    (instance type, count) of pools that launch into a Capacity Block: the blocks on sale for them are read.
     """
     say = progress or (lambda _: None)
     overrides = dict(quota_overrides or {})
@@ -63,7 +65,13 @@ def fetch_snapshot(
             prices = aws.spot_prices(spot_types, zones)
     say("reading capacity reservations and Capacity Blocks")
     reservations = aws.reservations()
-    snapshot = Snapshot(region, catalog, offerings, prices, quotas, tuple(instances), reservations)
+    on_sale = []
+    for instance_type, count in dict.fromkeys(blocks):
+        say(f"reading Capacity Block offerings of {count} x {instance_type}")
+        on_sale += aws.capacity_block_offerings(instance_type, count)
+    snapshot = Snapshot(
+        region, catalog, offerings, prices, quotas, tuple(instances), reservations, tuple(on_sale)
+    )
     return snapshot.with_quotas(overrides) if overrides else snapshot
 
 
@@ -108,6 +116,7 @@ def get_snapshot(
     types: Sequence[str],
     say: Callable[[str], None],
     progress: Callable[[str], None] | None = None,
+    blocks: Sequence[tuple[str, int]] = (),
 ) -> Snapshot:
     """The data to plan over: from a snapshot file (no AWS call at all), or read from AWS (and saved)."""
     if snapshot_file is not None:
@@ -131,7 +140,14 @@ def get_snapshot(
     else:
         aws = Aws(profile, region)
         snap = fetch_snapshot(
-            aws, families, markets, zones=zones, quota_overrides=overrides, types=types, progress=progress
+            aws,
+            families,
+            markets,
+            zones=zones,
+            quota_overrides=overrides,
+            types=types,
+            progress=progress,
+            blocks=blocks,
         )
     if save_to is not None:
         try:

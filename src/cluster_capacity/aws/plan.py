@@ -98,6 +98,10 @@ class Candidate:
     max_replicas: int
     zones: tuple[str, ...]
     spot_price: float | None
+    #: Instances of the type held by active capacity reservations and Capacity Blocks in the zones
+    #: (On-Demand only: Spot does not launch into reservations), and how many of them are free.
+    reserved: int = 0
+    reserved_available: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +117,8 @@ class Candidate:
             "maxReplicas": self.max_replicas,
             "zones": list(self.zones),
             "spotPrice": self.spot_price,
+            "reserved": self.reserved,
+            "reservedAvailable": self.reserved_available,
         }
 
 
@@ -284,7 +290,10 @@ def make_plan(
                     continue
                 price = snapshot.spot_price(info.name, offered) if market == "spot" else None
                 replicas = 0 if headroom is None else headroom // info.vcpus
-                every.append((rank_key(info, price), _candidate(info, replicas, offered, price), info))
+                candidate = _candidate(info, replicas, offered, price)
+                if market == "on-demand":
+                    candidate = _with_reserved(candidate, snapshot, offered)
+                every.append((rank_key(info, price), candidate, info))
             every.sort(key=lambda item: item[0])
             fits = tuple(c for _, c, _ in every if c.max_replicas >= 1)
             whole = [c for _, c, info in every if info.whole_accelerators]
@@ -313,6 +322,21 @@ def _candidate(
         max_replicas=replicas,
         zones=zones,
         spot_price=price,
+    )
+
+
+def _with_reserved(candidate: Candidate, snapshot: Snapshot, zones: tuple[str, ...]) -> Candidate:
+    from dataclasses import replace
+
+    held = [
+        r
+        for r in snapshot.reservations.values()
+        if r.instance_type == candidate.instance_type and r.state == "active" and r.zone in zones
+    ]
+    if not held:
+        return candidate
+    return replace(
+        candidate, reserved=sum(r.total for r in held), reserved_available=sum(r.available for r in held)
     )
 
 

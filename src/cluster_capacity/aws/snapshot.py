@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from cluster_capacity.aws.blocks import BlockOffering
 from cluster_capacity.aws.catalog import (
     AcceleratorKind,
     InstanceTypeInfo,
@@ -144,6 +145,8 @@ class Snapshot:
     instances: tuple[RunningInstance, ...] = ()
     #: Capacity reservations and Capacity Blocks that are active or scheduled, by id.
     reservations: Mapping[str, Reservation] = field(default_factory=dict)
+    #: Capacity Blocks that can be bought, read for the pools that ask for one (``plan --check``).
+    block_offerings: tuple[BlockOffering, ...] = ()
 
     def reserved(self, instance_type: str) -> dict[str, int]:
         """Zone -> instances of ``instance_type`` reserved there (active reservations and blocks)."""
@@ -212,6 +215,7 @@ class Snapshot:
                 }
                 for _, r in sorted(self.reservations.items())
             ],
+            "capacityBlockOfferings": [o.to_dict() for o in self.block_offerings],
         }
 
     @classmethod
@@ -266,9 +270,13 @@ class Snapshot:
                 if found.end:
                     dt.datetime.fromisoformat(found.end.replace("Z", "+00:00"))
                 reservations[found.id] = found
+            blocks = []
+            for n, o in enumerate(data.get("capacityBlockOfferings", [])):
+                path = f"capacityBlockOfferings[{n}]"
+                blocks.append(BlockOffering.from_dict(o))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"{source}: {path}: malformed snapshot ({type(exc).__name__}: {exc})") from exc
-        return cls(region, catalog, offerings, prices, quotas, tuple(instances), reservations)
+        return cls(region, catalog, offerings, prices, quotas, tuple(instances), reservations, tuple(blocks))
 
 
 def load_snapshot(path: str | Path) -> Snapshot:

@@ -109,6 +109,15 @@ def _saved_help(args: list[str]) -> str | None:
     return text if columns >= 80 else None
 
 
+def _fast_render(args: list[str]) -> dict[str, Any] | None:
+    """``render``'s arguments when Typer is not needed to read them (start-up), else None."""
+    if not args or args[0] != "render":
+        return None
+    from cluster_capacity.cli import _fast
+
+    return _fast.render_args(args[1:])
+
+
 def __getattr__(name: str) -> Any:
     if name == "app":  # the whole app, for scripts/gen_cli_reference.py and tests
         return build_app()
@@ -124,7 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     if top is not None:  # as click does: --help on stdout, exit 0; no arguments on stderr, exit 2
         (sys.stdout if args else sys.stderr).write(top)
         return 0 if args else 2
+    fast = _fast_render(args)
     try:
+        if fast is not None:
+            from cluster_capacity.cli._fast import run_render
+
+            return run_render(fast)
         _app_for(args)(args=args, prog_name="cluster-capacity")
     except SystemExit as exc:  # Typer exits this way, also for usage errors (code 2)
         code = exc.code

@@ -57,6 +57,9 @@ def print_plan(result: Plan) -> None:
                 )
             if fp.market == "spot":
                 table.add_column("Spot $/h", justify="right", no_wrap=True)
+            reserved = any(c.reserved for c in fp.fits)
+            if reserved:
+                table.add_column("Reserved (free)", justify="right", no_wrap=True)
             for c in fp.fits:
                 row = [
                     c.instance_type,
@@ -69,6 +72,8 @@ def print_plan(result: Plan) -> None:
                 ]
                 if fp.market == "spot":
                     row.append("-" if c.spot_price is None else f"{c.spot_price:.4f}")
+                if reserved:
+                    row.append(f"{c.reserved} ({c.reserved_available})" if c.reserved else "-")
                 table.add_row(*row)
             console.print(table)
         if fp.recommendation is not None:

@@ -21,6 +21,7 @@ from cluster_capacity.cli._fleet import run_all
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
 
 if TYPE_CHECKING:
+    from cluster_capacity.aws.snapshot import Snapshot
     from cluster_capacity.config import EnvConfig
     from cluster_capacity.ops.smoke.report import SmokeResult
 
@@ -47,12 +48,15 @@ def smoke_all(
     namespace: str,
     report: Path | None,
     cleanup: bool,
+    zone: str | None = None,
+    snapshot: Snapshot | None = None,
 ) -> None:
     """Smoke-test (or ``--cleanup``) pool ``pool`` in every env of the project that has it."""
     from cluster_capacity.ops.smoke.cluster import connect
-    from cluster_capacity.ops.smoke.pod import target_from_env
+    from cluster_capacity.ops.smoke.pod import targets_from_env
     from cluster_capacity.ops.smoke.run import SmokeOptions, run_smoke
     from cluster_capacity.ops.smoke.state import SmokeFailure
+    from cluster_capacity.ops.smoke.zones import choose_zone
 
     if pool is None:
         raise ConfigError("smoke --all needs --pool NAME: the nameSuffix of the pool to test in every env")
@@ -82,11 +86,11 @@ def smoke_all(
 
         if stop.is_set():
             return EXIT_FAILED, "not run: the fleet run was stopped"
-        target = target_from_env(cfg, pool)
+        targets = targets_from_env(cfg, pool, zone)
         env = cfg.env.name
         cluster = connect(kubeconfig, kube_context)
         if cleanup:
-            code = clean_up(cluster, target, namespace)
+            code = clean_up(cluster, targets, namespace)
             return code, "cleaned up" if code == 0 else "cleanup FAILED (see above)"
 
         def sleep(seconds: float) -> None:
@@ -105,7 +109,10 @@ def smoke_all(
             handle_signals=False,
             run_id=None,
         )
-        result = run_smoke(cluster, target, options)
+        choice = choose_zone(cluster, targets, snapshot)
+        if len(targets) > 1:
+            options.progress(f"testing MachineSet {choice.target.machineset} ({choice.why})")
+        result = run_smoke(cluster, choice.target, options)
         with lock:
             results[env] = result
         return result.exit_code, _summary(result)

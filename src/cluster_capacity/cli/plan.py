@@ -244,10 +244,13 @@ def _check(
     output: Output,
 ) -> int:
     from cluster_capacity.aws.fetch import get_snapshot
+    from cluster_capacity.aws.quota import pool_demands
     from cluster_capacity.config import load_env
     from cluster_capacity.ops.quota_check import check_env
 
     config = load_env(project, env)
+    # Pools that launch into a Capacity Block: the blocks on sale for their maximum are read too.
+    blocks = [(p.instance_type, max(p.peak, 1)) for p in pool_demands(config.values) if p.capacity_block]
 
     def snapshot_for(
         families: Sequence[QuotaFamily], markets: Sequence[Market], region: str, types: Sequence[str]
@@ -264,6 +267,7 @@ def _check(
             types,
             _say,
             _progress(),
+            blocks,
         )
 
     result = check_env(config.values, env, region=region, snapshot_for=snapshot_for, from_file=snapshot_file)
@@ -289,6 +293,11 @@ def _report_check(
             "maxReplicas": p.peak,
             "fallbackFor": p.fallback_for,
             "ok": p.name not in failing,
+            **(
+                {"capacityBlockOfferings": [o.to_dict() for o in _on_sale(snap, p)]}
+                if p.capacity_block
+                else {}
+            ),
         }
         for p in pools
     ]
@@ -307,3 +316,29 @@ def _report_check(
     for problem in problems:
         print(str(problem))
     _say_reservations(snap, ())
+    for p in pools:
+        if p.capacity_block:
+            _say_block_offerings(snap, p)
+
+
+def _on_sale(snap: Snapshot, pool: PoolDemand) -> list[Any]:
+    """The Capacity Blocks on sale for ``pool``'s type and size, those in its zone first."""
+    found = [
+        o for o in snap.block_offerings if o.instance_type == pool.instance_type and o.count >= pool.peak
+    ]
+    return sorted(found, key=lambda o: (o.zone != pool.zone, o.start, o.id))
+
+
+def _say_block_offerings(snap: Snapshot, pool: PoolDemand, limit: int = 3) -> None:
+    found = _on_sale(snap, pool)
+    if not found:
+        _say(
+            f"pool {pool.name}: no Capacity Block of {max(pool.peak, 1)} x {pool.instance_type} is on sale in "
+            f"{snap.region} now (DescribeCapacityBlockOfferings, 24 h)"
+        )
+        return
+    for offering in found[:limit]:
+        where = "" if offering.zone == pool.zone else f" (not the pool's zone {pool.zone})"
+        _say(f"pool {pool.name}: on sale: {offering.describe()}{where}")
+    if len(found) > limit:
+        _say(f"pool {pool.name}: {len(found) - limit} more Capacity Block offering(s) in the JSON output")

@@ -41,6 +41,20 @@ def smoke_cmd(
     pool: Annotated[
         str | None, typer.Option("--pool", help="nameSuffix of the pool (needed when the env has several).")
     ] = None,
+    zone: Annotated[
+        str | None,
+        typer.Option(
+            "--zone",
+            help="For a pool fanned out over zones: test in this zone (default: the one that can get capacity).",
+        ),
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            help="A `plan --save-snapshot` file: pick a zone that offers the type, reserved capacity first.",
+        ),
+    ] = None,
     timeout: Annotated[
         str, typer.Option("--timeout", help="Give up after this long (30m, 1h, 90s).")
     ] = "30m",
@@ -71,7 +85,7 @@ def smoke_cmd(
 ) -> None:
     """Scale a pool to one node, run nvidia-smi on it, report, and clean up: the "Hello GPU" test."""
     from cluster_capacity.config import load_env
-    from cluster_capacity.ops.smoke.pod import build_pod, target_from_env
+    from cluster_capacity.ops.smoke.pod import build_pod, targets_from_env
 
     one_env(env, all_envs)
     seconds = parse_duration(timeout, "--timeout")
@@ -80,6 +94,11 @@ def smoke_cmd(
         raise ConfigError(f"--report {report}: use a .json or .xml (JUnit) file name")
     if report is not None and not report.parent.is_dir():
         raise ConfigError(f"--report {report}: folder {report.parent} does not exist")
+    snap = None
+    if snapshot is not None:
+        from cluster_capacity.aws.snapshot import load_snapshot
+
+        snap = load_snapshot(snapshot)
     if all_envs:
         if print_pod:
             raise ConfigError("--print-pod is for one env: use --env NAME")
@@ -98,16 +117,18 @@ def smoke_cmd(
             namespace=namespace,
             report=report,
             cleanup=cleanup,
+            zone=zone,
+            snapshot=snap,
         )
         return
     assert env is not None
     config = load_env(project, env)
-    target = target_from_env(config, pool)
+    targets = targets_from_env(config, pool, zone)
 
     if print_pod:
         from cluster_capacity import output
 
-        sys.stdout.write(output.to_stream([build_pod(target, image=image, namespace=namespace)]))
+        sys.stdout.write(output.to_stream([build_pod(targets[0], image=image, namespace=namespace)]))
         return
 
     from cluster_capacity.ops.smoke.cluster import connect
@@ -121,7 +142,7 @@ def smoke_cmd(
     if cleanup:
         from cluster_capacity.cli._smoke_cleanup import clean_up
 
-        raise typer.Exit(clean_up(cluster, target, namespace))
+        raise typer.Exit(clean_up(cluster, targets, namespace))
     options = SmokeOptions(
         timeout=seconds,
         poll=interval,
@@ -132,7 +153,14 @@ def smoke_cmd(
         allow_neuron=config.values.inferentia.gate_open,
         progress=progress,
     )
-    result = run_smoke(cluster, target, options)
+    from cluster_capacity.ops.smoke.zones import choose_zone
+
+    choice = choose_zone(cluster, targets, snap)
+    if len(targets) > 1:
+        progress(f"pool {choice.target.pool}: testing MachineSet {choice.target.machineset} ({choice.why})")
+        for line in choice.skipped:
+            progress(f"  passed over {line}")
+    result = run_smoke(cluster, choice.target, options)
     print(format_summary(result), file=sys.stderr)
     if report is not None:
         write_report(result, report)

@@ -14,9 +14,8 @@ from cluster_capacity.cli._inputs import (
     ProjectOpt,
     SetOpt,
     ValuesOpt,
-    argocd_objects,
-    resolve,
 )
+from cluster_capacity.cli._targets import argocd_objects, resolve
 from cluster_capacity.errors import EXIT_FAILED, ConfigError
 from cluster_capacity.validate.findings import Finding
 

@@ -9,7 +9,6 @@ gets exactly the subnet a person would get by adding the pool zone by zone.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ __all__ = [
     "ZONE_NAME",
     "PoolMachineSet",
     "ZoneRewriteError",
+    "copy_data",
     "pool_machinesets",
     "rewrite_zone",
     "split",
@@ -32,6 +32,20 @@ __all__ = [
 ZONE_NAME = re.compile(r"^(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)(?:-[a-z]+-\d+)?[a-z]$")
 #: Appended to a Spot MachineSet's name to name its On-Demand twin.
 TWIN_SUFFIX = "-ondemand"
+
+
+def copy_data(value: Any) -> Any:
+    """A deep copy of plain data (what YAML and ``--set`` give: dicts, lists, scalars).
+
+    Several times faster than ``copy.deepcopy``, which a fleet paid for every MachineSet; a mapping an
+    alias shared is copied twice instead of staying shared, which the output cannot tell apart.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {k: copy_data(v) for k, v in value.items()}
+    if kind is list:
+        return [copy_data(v) for v in value]
+    return value
 
 
 class ZoneRewriteError(ValueError):
@@ -102,11 +116,11 @@ def rewrite_zone(value: dict[str, Any], old: str, new: str) -> None:
 
 
 def _zone_spec(pool: MachineSetPool, zone: str) -> dict[str, Any]:
-    spec = copy.deepcopy(pool.effective_provider_spec)
+    spec: dict[str, Any] = copy_data(pool.effective_provider_spec)
     source = pool.zone
     if zone in pool.subnets:
         spec.setdefault("placement", {})["availabilityZone"] = zone
-        spec["subnet"] = copy.deepcopy(pool.subnets[zone])
+        spec["subnet"] = copy_data(pool.subnets[zone])
     elif source != zone:
         if source is None:
             raise ZoneRewriteError(
@@ -117,7 +131,7 @@ def _zone_spec(pool: MachineSetPool, zone: str) -> dict[str, Any]:
 
 
 def _on_demand(spec: dict[str, Any]) -> dict[str, Any]:
-    twin = copy.deepcopy(spec)
+    twin: dict[str, Any] = copy_data(spec)
     twin.pop("spotMarketOptions", None)
     if twin.get("marketType") == "Spot":
         twin.pop("marketType")
@@ -143,7 +157,7 @@ def pool_machinesets(pool: MachineSetPool, infra_id: str) -> list[PoolMachineSet
     primary = []
     for i, zone in enumerate(zones):
         if zone is None:
-            name, spec = base, copy.deepcopy(pool.effective_provider_spec)
+            name, spec = base, copy_data(pool.effective_provider_spec)
         else:
             name, spec = f"{base}-{zone}", _zone_spec(pool, zone)
         primary.append(PoolMachineSet(name, zone, spec, replicas[i], lows[i], highs[i], spot))

@@ -195,6 +195,10 @@ def normalize(desired: Obj, live: Obj, ignore: list[Obj]) -> tuple[Obj, Obj]:
         meta = obj.get("metadata") or {}
         for key in _SERVER_METADATA:
             meta.pop(key, None)
+    # kubectl's record of the last apply is the client's note, never something Git sets
+    annotations = (have.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        annotations.pop(LAST_APPLIED, None)
     have = _project(have, want, last_applied)
     for rule in ignore:
         if _applies(rule, desired):
@@ -208,8 +212,18 @@ def _project(live: Any, desired: Any, last_applied: Any) -> Any:
     """Keep of ``live`` what ``desired`` (or the last apply) sets: the rest is the server's business."""
     if isinstance(live, dict) and isinstance(desired, dict):
         previous = last_applied if isinstance(last_applied, dict) else {}
-        keys = list(desired) + [k for k in previous if k not in desired]
-        return {k: _project(live[k], desired.get(k), previous.get(k)) for k in keys if k in live}
+        kept = {k: _project(live[k], desired[k], previous.get(k)) for k in desired if k in live}
+        for k in previous:
+            if k in desired or k not in live:
+                continue
+            # Git dropped what the last apply set: what is still live of it is drift (apply would remove
+            # it); the rest of ``live[k]`` is other writers' business. kubectl records ``annotations: {}``
+            # for an object without any: nothing of ours is left there.
+            gone = _project(live[k], previous[k], None)
+            if gone in ({}, []) and previous[k] in ({}, []):
+                continue
+            kept[k] = gone
+        return kept
     if isinstance(live, list) and isinstance(desired, list) and len(live) == len(desired):
         before: list[Any] = (
             last_applied if isinstance(last_applied, list) and len(last_applied) == len(live) else []
@@ -278,11 +292,9 @@ def _get_or_none(kube: Kube, resource: Resource, name: str, namespace: str | Non
         return None
 
 
-def _dump(obj: Any) -> str:
+def _dump(obj: Obj) -> str:
     import yaml
 
-    if obj == "" or obj is None:
-        return ""
     text: str = yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, width=120)
     return text
 

@@ -3,12 +3,10 @@ expander's ConfigMap that ranks Spot MachineSets above their On-Demand twins."""
 
 from __future__ import annotations
 
-import copy
-
 from cluster_capacity import labels
 from cluster_capacity.config import Values
 from cluster_capacity.config.capacity_rules import fallback_pools, fans_out
-from cluster_capacity.config.fanout import pool_machinesets
+from cluster_capacity.config.fanout import copy_data, pool_machinesets
 from cluster_capacity.render._meta import WAVE_AUTOSCALING, Manifest, metadata
 
 __all__ = [
@@ -78,7 +76,7 @@ def render_autoscaling(values: Values, env: str | None = None) -> list[Manifest]
     if with_fallback:
         out.append(_priority_configmap(sorted(preferred), sorted(fallback), env))
     if ca.enabled and values.enabled:
-        spec = copy.deepcopy(ca.spec)
+        spec = copy_data(ca.spec)
         if fans_out(values):
             spec.setdefault("balanceSimilarNodeGroups", True)
         if with_fallback:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import copy
-
 from cluster_capacity import labels
 from cluster_capacity.config import MachineSetPool, Values
-from cluster_capacity.config.fanout import PoolMachineSet, pool_machinesets
+from cluster_capacity.config.fanout import PoolMachineSet, copy_data, pool_machinesets
 from cluster_capacity.render._meta import WAVE_MACHINES, Manifest, metadata
 
 
@@ -32,7 +30,7 @@ def machineset(
     taints = pool.effective_taints
     if taints:
         node_spec["taints"] = [t.model_dump(exclude_defaults=True) for t in taints]
-    node_spec["providerSpec"] = {"value": copy.deepcopy(unit.provider_spec)}
+    node_spec["providerSpec"] = {"value": copy_data(unit.provider_spec)}
     extra = {**pool.labels, labels.CLUSTER: infra_id, labels.POOL: pool.name_suffix}
     if unit.fallback_for:
         extra[labels.FALLBACK_FOR] = unit.fallback_for

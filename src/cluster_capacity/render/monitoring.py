@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -32,6 +33,7 @@ def _panel(panel_id: int, title: str, expr: str, unit: str, x: int, y: int) -> d
     }
 
 
+@functools.cache
 def dashboard_json() -> str:
     """The console dashboard (Grafana JSON limited to the panel types the OpenShift console draws)."""
     panels = [

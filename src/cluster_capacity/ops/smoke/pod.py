@@ -8,7 +8,7 @@ admits, so it runs under any ordinary user's service account without extra grant
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from cluster_capacity import labels
@@ -25,6 +25,7 @@ __all__ = [
     "Toleration",
     "build_pod",
     "target_from_env",
+    "targets_from_env",
 ]
 
 Accelerator = Literal["nvidia", "neuron"]
@@ -89,6 +90,10 @@ class SmokeTarget:
     shared_resource: str | None = None
     expected_allocatable: int | None = None
     sharing: str = ""
+    #: An On-Demand twin (``onDemandFallback``): the Spot MachineSet it stands in for.
+    fallback_for: str | None = None
+    #: The pool fans out over ``zones``: this is one of its MachineSets.
+    fanned_out: bool = False
 
     @property
     def resource(self) -> str:
@@ -107,8 +112,63 @@ class SmokeTarget:
         return selector
 
 
-def target_from_env(config: EnvConfig, pool_suffix: str | None) -> SmokeTarget:
-    """Pick the pool to test from an env's config; exactly one accelerator pool when none is named."""
+def target_from_env(config: EnvConfig, pool_suffix: str | None, zone: str | None = None) -> SmokeTarget:
+    """Pick the pool to test from an env's config; exactly one accelerator pool when none is named.
+
+    A pool that renders several MachineSets gives its first (in ``zone`` when given); `targets_from_env`
+    gives them all, and ``ops.smoke.zones`` picks the one that can get capacity.
+    """
+    return targets_from_env(config, pool_suffix, zone)[0]
+
+
+def targets_from_env(
+    config: EnvConfig, pool_suffix: str | None, zone: str | None = None
+) -> list[SmokeTarget]:
+    """Every MachineSet of the pool to test: per zone of a fanned-out pool, then the On-Demand twins.
+
+    ``zone`` keeps those of one zone; a zone the pool does not run in is a `ConfigError` (exit 2).
+    """
+    from cluster_capacity.config.fanout import ZONE_NAME, ZoneRewriteError, pool_machinesets
+
+    pool, accelerator = _pick_pool(config, pool_suffix)
+    zones = list(pool.zones or ([pool.zone] if pool.zone else []))
+    if zone is not None:
+        if not ZONE_NAME.match(zone):
+            raise ConfigError(f"--zone {zone}: not an availability zone name (for example us-west-2a)")
+        if zone not in zones:
+            where = (
+                f"fans out over {', '.join(zones)}"
+                if pool.zones
+                else f"runs only in {pool.zone or 'no zone (providerSpec.placement.availabilityZone)'}"
+            )
+            raise ConfigError(f"--zone {zone}: pool {pool.name_suffix} does not run there; it {where}")
+    base = _target(config, pool, accelerator)
+    try:
+        units = pool_machinesets(pool, config.values.infra_id or "")
+    except ZoneRewriteError:
+        return [base]  # the config rules refuse such a pool first, with its file and line
+    targets = []
+    for unit in units:
+        if zone is not None and (unit.zone or pool.zone) != zone:
+            continue
+        node_labels = dict(base.node_labels)
+        if pool.on_demand_fallback and pool.spot:
+            node_labels[labels.MARKET] = "spot" if unit.spot else "on-demand"
+        targets.append(
+            replace(
+                base,
+                machineset=unit.name,
+                zone=unit.zone or pool.zone,
+                spot=unit.spot,
+                node_labels=node_labels,
+                fallback_for=unit.fallback_for,
+                fanned_out=unit.zone is not None,
+            )
+        )
+    return targets
+
+
+def _pick_pool(config: EnvConfig, pool_suffix: str | None) -> tuple[MachineSetPool, Accelerator]:
     values = config.values
     file = str(config.files[-1]) if config.files else f"values-{config.env.name}.yaml"
 
@@ -145,7 +205,7 @@ def target_from_env(config: EnvConfig, pool_suffix: str | None) -> SmokeTarget:
             f"pool {pool.name_suffix} has no NVIDIA or Neuron accelerator "
             f"({pool.instance_type or 'no instance type'}); nothing to smoke-test",
         )
-    return _target(config, pool, accelerator)
+    return pool, accelerator
 
 
 def _target(config: EnvConfig, pool: MachineSetPool, accelerator: Accelerator) -> SmokeTarget:
