@@ -88,6 +88,7 @@ def create(
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
         meta["namespace"] = ns
+        _namespace_admits(ctx, ns or "")
     if meta.get("resourceVersion"):
         raise bad_request("resourceVersion should not be set on objects to be created")
     if not meta.get("name"):
@@ -254,3 +255,16 @@ def _record(
             applied=owned,
             taken=taken,
         )
+
+
+def _namespace_admits(ctx: Context, ns: str) -> None:
+    """NamespaceLifecycle admission: no new object in a namespace that is missing or terminating."""
+    namespaces = next((t for t in ctx.types.values() if t.kind == "Namespace" and t.builtin), None)
+    if namespaces is None:
+        return
+    found = ctx.store.bucket(namespaces).get(("", ns))
+    if found is None:
+        raise HttpError(404, f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"})
+    if found["metadata"].get("deletionTimestamp"):
+        message = f"unable to create new content in namespace {ns} because it is being terminated"
+        raise HttpError(403, message, {"name": ns, "kind": "namespaces"}, "Forbidden")
