@@ -410,3 +410,31 @@ def test_namespace_lifecycle(emu: KubeEmulator) -> None:
     )
     code, body, _ = call(emu, "POST", "/api/v1/namespaces/going/configmaps", configmap())
     assert code == 403 and "because it is being terminated" in body["message"]
+
+
+@needs_crds
+def test_server_side_apply_merges_crd_map_lists(emu: KubeEmulator) -> None:
+    """A CRD list with ``x-kubernetes-list-type: map`` is merged by its keys, each item owned apart."""
+    apply = "application/apply-patch+yaml"
+    base = machineset()
+
+    def hooks(*names: str) -> bytes:
+        obj = json.loads(json.dumps(base))
+        obj["spec"]["template"]["spec"]["lifecycleHooks"] = {
+            "preDrain": [{"name": n, "owner": "team-" + n} for n in names]
+        }
+        return json.dumps(obj).encode()
+
+    assert call(emu, "PATCH", f"{MS}/ms-a?fieldManager=alice", hooks("aaa"), apply)[0] == 201
+    code, body, _ = call(emu, "PATCH", f"{MS}/ms-a?fieldManager=bob", hooks("bbb"), apply)
+    assert code == 200, body  # bob's item is another key: no conflict (an atomic list would conflict)
+    assert [h["name"] for h in body["spec"]["template"]["spec"]["lifecycleHooks"]["preDrain"]] == [
+        "aaa",
+        "bbb",
+    ]
+    bob = next(e for e in body["metadata"]["managedFields"] if e["manager"] == "bob")
+    pre_drain = bob["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:lifecycleHooks"]["f:preDrain"]
+    assert set(pre_drain) == {'k:{"name":"bbb"}'}
+    # alice drops her hook: it goes, bob's stays
+    _, body, _ = call(emu, "PATCH", f"{MS}/ms-a?fieldManager=alice", hooks(), apply)
+    assert [h["name"] for h in body["spec"]["template"]["spec"]["lifecycleHooks"]["preDrain"]] == ["bbb"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from .crds import Crds
 from .faults import HttpError, RecordedRequest, bad_request, invalid
-from .managed import FieldSet, manager_name, record
+from .managed import FieldSet, list_keys, manager_name, record
 from .resources import ResourceType
 from .routes import Types
 from .store import Obj, Store
@@ -240,8 +240,10 @@ def _admit(ctx: Context, rtype: ResourceType, obj: Obj, old: Obj | None = None) 
 def _record(
     ctx: Context, rtype: ResourceType, old: Obj | None, new: Obj, sub: str | None, applied: Applied | None
 ) -> None:
+    crd = ctx.crds.version(rtype) if ctx.crds is not None else None
+    keys = list_keys(rtype, crd.schema if crd is not None else None)
     if applied is None:
-        record(rtype, old, new, ctx.manager, ctx.store.clock(), sub=sub)
+        record(rtype, old, new, ctx.manager, ctx.store.clock(), sub=sub, keys=keys)
     else:
         owned, taken = applied
         record(
@@ -254,6 +256,7 @@ def _record(
             sub=sub,
             applied=owned,
             taken=taken,
+            keys=keys,
         )
 
 
