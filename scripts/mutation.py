@@ -101,7 +101,7 @@ class Mutant:
     at: int
     #: outside any function: run once, at import, under whichever test imported the module first
     module_level: bool = False
-    #: which of several identical changes on its line, from 1 in syntax-tree order (``#2`` in the key)
+    #: which of several identical changes on lines of the same text, from 1 in syntax-tree order (``#2``)
     occurrence: int = 1
 
     @property
@@ -333,7 +333,7 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
         if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             for stmt in fn.body:
                 in_function.update(id(n) for n in ast.walk(stmt))
-    seen: dict[tuple[int, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
     for index, (node, what, _) in enumerate(_points(tree)):
         changed = mutated_tree(source, index)
         if changed is None or ast.dump(changed) == original:
@@ -342,7 +342,7 @@ def enumerate_mutants(file: Path, module: str) -> list[Mutant]:
         end = getattr(node, "end_lineno", line) or line
         stmt = statement_of.get(id(node), line)
         source_line = lines[line - 1] if lines else ""
-        same = (line, what)  # counted per line: a twin line elsewhere keeps its own numbers
+        same = (source_line.strip(), what)  # counted over the file: twin lines (`continue`) differ
         seen[same] = seen.get(same, 0) + 1
         out.append(
             Mutant(
@@ -758,7 +758,9 @@ def main(argv: list[str] | None = None) -> int:
                 job.status = "uncovered"
             jobs.append(job)
         if args.since:
-            earlier = {r["key"]: r["status"] for r in json.loads(args.since.read_text()) if "key" in r}
+            records = [r for r in json.loads(args.since.read_text()) if "key" in r]
+            twice = {k for k in (r["key"] for r in records) if sum(r["key"] == k for r in records) > 1}
+            earlier = {r["key"]: r["status"] for r in records if r["key"] not in twice}  # ambiguous: run again
             for j in jobs:
                 if not j.status and earlier.get(j.mutant.key) in ("killed", "timeout"):
                     j.status = "killed"

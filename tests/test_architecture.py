@@ -148,6 +148,12 @@ def test_no_module_of_the_package_is_over_the_limit() -> None:
     assert oversized(sorted(SRC.rglob("*.py"))) == []
 
 
+def test_no_module_of_the_emulator_is_over_the_limit() -> None:
+    """The Kubernetes emulator is code too (its tests, ``test_*.py``, are not rooms)."""
+    emulator = REPO / "tests" / "emulator"
+    assert oversized(sorted(p for p in emulator.rglob("*.py") if not p.name.startswith("test_"))) == []
+
+
 def test_the_size_check_names_a_long_module(tmp_path: Path) -> None:
     (tmp_path / "short.py").write_text("x = 1\n" * 4, encoding="utf-8")
     (tmp_path / "long.py").write_text("x = 1\n" * 5, encoding="utf-8")

@@ -177,3 +177,30 @@ def test_plan_check_reports_blocks_on_sale_for_a_capacity_block_pool(
         "pool gpu-g5-xlarge-us-west-2a: no Capacity Block of 2 x g5.xlarge is on sale in us-west-2 now "
         "(DescribeCapacityBlockOfferings, 24 h)" in err
     )
+
+
+def test_the_fleet_check_looks_up_blocks_once_per_account_and_region() -> None:
+    from cluster_capacity.ops.quota_check import check_fleet
+    from tests.render.conftest import make_values, pool
+
+    def values(suffix: str, peak: int) -> Any:
+        block = pool(
+            suffix,
+            replicas=peak,
+            marketType="CapacityBlock",
+            capacityReservationId=BLOCK.id,
+        )
+        return make_values({"enabled": True, "infraID": "prod-x", "machineSets": [block, pool("plain")]})
+
+    asked: list[list[tuple[str, int]]] = []
+
+    def snapshot_for(key: Any, families: Any, markets: Any, types: Any, blocks: Any) -> tuple[Snapshot, None]:
+        asked.append(list(blocks))
+        return Snapshot("us-west-2", block_offerings=(IN_2A,), reservations={BLOCK.id: BLOCK}), None
+
+    envs = [("prod", values("train", 2), None), ("lab", values("train", 1), None)]
+    results = check_fleet(
+        envs, region=None, key_for=lambda env, profile, region: region, snapshot_for=snapshot_for
+    )
+    assert asked == [[("g5.xlarge", 2), ("g5.xlarge", 1)]]  # one snapshot for both envs, each pool's size
+    assert [r.env for r in results] == ["prod", "lab"]

@@ -15,8 +15,7 @@ from typing import Any
 import yaml
 
 from .faults import HttpError, bad_request, invalid
-from .managed import FieldSet, Path, entries, fields_of, owned, remove_at, value_at
-from .patch import MERGE_KEYS
+from .managed import FieldSet, ListKeys, Path, entries, fields_of, list_keys, owned, remove_at, value_at
 from .resources import ResourceType
 from .writes import Context
 
@@ -62,7 +61,9 @@ def plan_apply(
         raise bad_request(
             f"the name of the object ({meta.get('name', '')}) does not match the name on the URL ({name})"
         )
-    applied = fields_of(rtype, config, sub)
+    crd = ctx.crds.version(rtype) if ctx.crds is not None else None
+    keys = list_keys(rtype, crd.schema if crd is not None else None)
+    applied = fields_of(rtype, config, sub, keys)
     if current is None:
         return copy.deepcopy(config), applied, set()
     me = (manager, "Apply", sub)
@@ -81,38 +82,40 @@ def plan_apply(
     force = ctx.request.query.get("force") == "true"
     if conflicts and not force:
         raise _conflict_error(rtype, conflicts)
-    merged = _merge(rtype, current, config, "")
-    for path in sorted(previous - applied, key=len, reverse=True):
+    merged = _merge(keys, current, config, ())
+    for path in sorted(previous - applied, key=len):  # an item before its fields
         if not any(p[: len(path)] == path for p in others):
             remove_at(merged, path)
     return merged, applied, {p for _, p in conflicts}
 
 
-def _merge(rtype: ResourceType, live: Any, config: Any, field: str) -> Any:
+def _merge(keys: ListKeys, live: Any, config: Any, fields: tuple[str, ...]) -> Any:
     if isinstance(live, dict) and isinstance(config, dict):
         out = dict(live)
         for key, value in config.items():
             if value is None:
                 out.pop(key, None)
             else:
-                out[key] = _merge(rtype, live.get(key), value, key)
+                out[key] = _merge(keys, live.get(key), value, (*fields, key))
         return out
-    key = MERGE_KEYS.get(field) if rtype.builtin else None
-    if key and isinstance(live, list) and isinstance(config, list):
+    item_keys = keys(fields) if isinstance(config, list) else None
+    if item_keys and isinstance(live, list) and isinstance(config, list):
         out_list = [copy.deepcopy(i) for i in live]
         for item in config:
             index = next(
                 (
                     i
                     for i, old in enumerate(out_list)
-                    if isinstance(old, dict) and isinstance(item, dict) and old.get(key) == item.get(key)
+                    if isinstance(old, dict)
+                    and isinstance(item, dict)
+                    and all(old.get(k) == item.get(k) for k in item_keys)
                 ),
                 None,
             )
             if index is None:
                 out_list.append(copy.deepcopy(item))
             else:
-                out_list[index] = _merge(rtype, out_list[index], item, "")
+                out_list[index] = _merge(keys, out_list[index], item, fields)
         return out_list
     return copy.deepcopy(config)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .patch import MERGE_KEYS
@@ -43,15 +44,45 @@ def manager_name(query: dict[str, str], user_agent: str) -> str:
     return query.get("fieldManager") or user_agent.split("/")[0][:128] or "unknown"
 
 
-def _item_key(rtype: ResourceType, field: str, item: Any) -> str | None:
-    key = MERGE_KEYS.get(field) if rtype.builtin else None
-    if not key or not isinstance(item, dict) or key not in item:
+ListKeys = Callable[[tuple[str, ...]], "list[str] | None"]
+
+
+def list_keys(rtype: ResourceType, schema: Obj | None = None) -> ListKeys:
+    """Which lists merge by key, for one kind: by field name from the Go types' merge keys for a
+    built-in kind; for a custom resource, where its CRD says ``x-kubernetes-list-type: map``. The
+    argument is the path of map keys from the root (list items crossed)."""
+    if rtype.builtin:
+        return lambda fields: [MERGE_KEYS[fields[-1]]] if fields and MERGE_KEYS.get(fields[-1]) else None
+
+    def from_schema(fields: tuple[str, ...]) -> list[str] | None:
+        node: Any = schema or {}
+        for name in fields:
+            if isinstance(node, dict) and node.get("type") == "array":
+                node = node.get("items") or {}
+            extra = node.get("additionalProperties") if isinstance(node, dict) else None
+            node = ((node.get("properties") or {}).get(name) if isinstance(node, dict) else None) or (
+                extra if isinstance(extra, dict) else None
+            )
+            if node is None:
+                return None
+        if isinstance(node, dict) and node.get("x-kubernetes-list-type") == "map":
+            return [str(k) for k in node.get("x-kubernetes-list-map-keys") or []] or None
         return None
-    return "k:" + json.dumps({key: item[key]}, separators=(",", ":"))
+
+    return from_schema
 
 
-def fields_of(rtype: ResourceType, obj: Any, sub: str | None = None) -> FieldSet:
+def _item_key(keys: list[str] | None, item: Any) -> str | None:
+    if not keys or not isinstance(item, dict) or any(k not in item for k in keys):
+        return None
+    return "k:" + json.dumps({k: item[k] for k in keys}, separators=(",", ":"))
+
+
+def fields_of(
+    rtype: ResourceType, obj: Any, sub: str | None = None, keys: ListKeys | None = None
+) -> FieldSet:
     """The leaf paths an object sets (what applying it claims), server-owned fields left out."""
+    keys = keys or list_keys(rtype)
     out: FieldSet = set()
     for key, value in (obj or {}).items():
         if key in ("apiVersion", "kind") or (key == "status") != (sub == "status"):
@@ -60,20 +91,21 @@ def fields_of(rtype: ResourceType, obj: Any, sub: str | None = None) -> FieldSet
             value = {k: v for k, v in value.items() if k not in _SERVER_META}
             if not value:
                 continue
-        _walk(rtype, value, (f"f:{key}",), key, out)
+        _walk(keys, value, (f"f:{key}",), (key,), out)
     return out
 
 
-def _walk(rtype: ResourceType, value: Any, path: Path, field: str, out: FieldSet) -> None:
+def _walk(keys: ListKeys, value: Any, path: Path, fields: tuple[str, ...], out: FieldSet) -> None:
+    item_keys = keys(fields) if isinstance(value, list) else None
     if isinstance(value, dict) and value:
         for key, child in value.items():
-            _walk(rtype, child, (*path, f"f:{key}"), key, out)
-    elif isinstance(value, list) and value and all(_item_key(rtype, field, i) for i in value):
+            _walk(keys, child, (*path, f"f:{key}"), (*fields, key), out)
+    elif isinstance(value, list) and value and all(_item_key(item_keys, i) for i in value):
         for item in value:
-            element = (*path, str(_item_key(rtype, field, item)))
+            element = (*path, str(_item_key(item_keys, item)))
             out.add(element)
             for key, child in item.items():
-                _walk(rtype, child, (*element, f"f:{key}"), key, out)
+                _walk(keys, child, (*element, f"f:{key}"), (*fields, key), out)
     else:
         out.add(path)
 
@@ -160,11 +192,12 @@ def record(
     sub: str | None = None,
     applied: FieldSet | None = None,
     taken: FieldSet = frozenset(),  # type: ignore[assignment]
+    keys: ListKeys | None = None,
 ) -> None:
     """Set ``new``'s managedFields: an ``Update`` takes what it changed from every other manager; an
     ``Apply`` owns exactly what it sent (``applied``), sharing fields others hold at the same value,
     except ``taken`` (forced away from them)."""
-    changed = applied if applied is not None else _changed(rtype, old, new, sub)
+    changed = applied if applied is not None else _changed(rtype, old, new, sub, keys)
     me = (manager, operation, sub)
     mine: FieldSet = set()
     others: list[tuple[Obj, FieldSet]] = []
@@ -198,8 +231,10 @@ def record(
     new.setdefault("metadata", {})["managedFields"] = managed
 
 
-def _changed(rtype: ResourceType, old: Obj | None, new: Obj, sub: str | None) -> FieldSet:
-    paths = fields_of(rtype, new, sub)
+def _changed(
+    rtype: ResourceType, old: Obj | None, new: Obj, sub: str | None, keys: ListKeys | None
+) -> FieldSet:
+    paths = fields_of(rtype, new, sub, keys)
     if old is None:
         return paths
     return {p for p in paths if value_at(old, p) != value_at(new, p)}

@@ -56,6 +56,8 @@ from .wire import Handler
 Obj = dict[str, Any]
 
 TOKEN = "sha256~emulator-token"
+#: The namespaces kube-apiserver creates itself (a namespaced create elsewhere needs its Namespace first).
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 __all__ = ["CREATION_TIMESTAMP", "TOKEN", "KubeEmulator", "WriteHook"]
 
@@ -88,6 +90,16 @@ class KubeEmulator:
         for rtype in resources:
             self.register(rtype)
         self._faults: list[Fault] = []
+        if "Namespace" in self._kinds:  # what every new cluster has; NamespaceLifecycle needs them
+            for ns in SYSTEM_NAMESPACES:
+                self.add(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Namespace",
+                        "metadata": {"name": ns},
+                        "status": {"phase": "Active"},
+                    }
+                )
         self.token = token
         self.git_version = git_version
         self.requests: list[RecordedRequest] = []

@@ -43,6 +43,7 @@ def clock() -> Clock:
 @pytest.fixture
 def emu(clock: Clock) -> Iterator[KubeEmulator]:
     server = KubeEmulator(token=None, clock=clock).start()
+    server.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
     try:
         yield server
     finally:
@@ -292,8 +293,8 @@ def test_watch_streams_events(emu: KubeEmulator) -> None:
     opened = threading.Event()
 
     def watch() -> None:
-        url = f"{emu.url}{CM}?watch=true&timeoutSeconds=3&resourceVersion={listed['metadata']['resourceVersion']}"
-        with urllib.request.urlopen(url, timeout=10) as resp:
+        url = f"{emu.url}{CM}?watch=true&timeoutSeconds=30&resourceVersion={listed['metadata']['resourceVersion']}"
+        with urllib.request.urlopen(url, timeout=40) as resp:
             assert resp.headers["Transfer-Encoding"] == "chunked"
             opened.set()
             for line in resp:
@@ -303,11 +304,11 @@ def test_watch_streams_events(emu: KubeEmulator) -> None:
 
     thread = threading.Thread(target=watch)
     thread.start()
-    assert opened.wait(5)
+    assert opened.wait(20)
     call(emu, "POST", CM, configmap("new"))
     call(emu, "PUT", f"{CM}/new", configmap("new", a="1"))
     call(emu, "DELETE", f"{CM}/new")
-    thread.join(10)
+    thread.join(30)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
         ("ADDED", "new"),
         ("MODIFIED", "new"),
@@ -390,3 +391,50 @@ def test_strategic_merge_patch_directives() -> None:
         {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}},
     )
     assert retained == {"strategy": {"type": "Recreate"}}
+
+
+def test_namespace_lifecycle(emu: KubeEmulator) -> None:
+    assert {n["metadata"]["name"] for n in emu.list("Namespace")} >= {"default", "kube-system", NS}
+    code, body, _ = call(emu, "POST", "/api/v1/namespaces/nowhere/configmaps", configmap())
+    assert (code, body["reason"], body["message"]) == (404, "NotFound", 'namespaces "nowhere" not found')
+    emu.add(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "going",
+                "deletionTimestamp": "2026-12-01T08:00:00Z",
+                "finalizers": ["kubernetes"],
+            },
+        }
+    )
+    code, body, _ = call(emu, "POST", "/api/v1/namespaces/going/configmaps", configmap())
+    assert code == 403 and "because it is being terminated" in body["message"]
+
+
+@needs_crds
+def test_server_side_apply_merges_crd_map_lists(emu: KubeEmulator) -> None:
+    """A CRD list with ``x-kubernetes-list-type: map`` is merged by its keys, each item owned apart."""
+    apply = "application/apply-patch+yaml"
+    base = machineset()
+
+    def hooks(*names: str) -> bytes:
+        obj = json.loads(json.dumps(base))
+        obj["spec"]["template"]["spec"]["lifecycleHooks"] = {
+            "preDrain": [{"name": n, "owner": "team-" + n} for n in names]
+        }
+        return json.dumps(obj).encode()
+
+    assert call(emu, "PATCH", f"{MS}/ms-a?fieldManager=alice", hooks("aaa"), apply)[0] == 201
+    code, body, _ = call(emu, "PATCH", f"{MS}/ms-a?fieldManager=bob", hooks("bbb"), apply)
+    assert code == 200, body  # bob's item is another key: no conflict (an atomic list would conflict)
+    assert [h["name"] for h in body["spec"]["template"]["spec"]["lifecycleHooks"]["preDrain"]] == [
+        "aaa",
+        "bbb",
+    ]
+    bob = next(e for e in body["metadata"]["managedFields"] if e["manager"] == "bob")
+    pre_drain = bob["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:lifecycleHooks"]["f:preDrain"]
+    assert set(pre_drain) == {'k:{"name":"bbb"}'}
+    # alice drops her hook: it goes, bob's stays
+    _, body, _ = call(emu, "PATCH", f"{MS}/ms-a?fieldManager=alice", hooks(), apply)
+    assert [h["name"] for h in body["spec"]["template"]["spec"]["lifecycleHooks"]["preDrain"]] == ["bbb"]

@@ -281,18 +281,28 @@ def test_get_watch_streams(cluster: tuple[KubeEmulator, Path]) -> None:
         text=True,
         env=env,
     )
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("watched"):
+                seen.set()
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while emu.count(verb="watch") == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         emu.add(
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "watched", "namespace": "default"}}
         )
-        time.sleep(1.0)
+        assert seen.wait(30), "kubectl get -w did not print the new ConfigMap"
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=10)
-    assert "watched" in out
+        proc.communicate(timeout=10)
 
 
 def test_our_diff_after_kubectl_apply_k(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from .crds import Crds
 from .faults import HttpError, RecordedRequest, bad_request, invalid
-from .managed import FieldSet, manager_name, record
+from .managed import FieldSet, list_keys, manager_name, record
 from .resources import ResourceType
 from .routes import Types
 from .store import Obj, Store
@@ -88,6 +88,7 @@ def create(
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
         meta["namespace"] = ns
+        _namespace_admits(ctx, ns or "")
     if meta.get("resourceVersion"):
         raise bad_request("resourceVersion should not be set on objects to be created")
     if not meta.get("name"):
@@ -239,8 +240,10 @@ def _admit(ctx: Context, rtype: ResourceType, obj: Obj, old: Obj | None = None) 
 def _record(
     ctx: Context, rtype: ResourceType, old: Obj | None, new: Obj, sub: str | None, applied: Applied | None
 ) -> None:
+    crd = ctx.crds.version(rtype) if ctx.crds is not None else None
+    keys = list_keys(rtype, crd.schema if crd is not None else None)
     if applied is None:
-        record(rtype, old, new, ctx.manager, ctx.store.clock(), sub=sub)
+        record(rtype, old, new, ctx.manager, ctx.store.clock(), sub=sub, keys=keys)
     else:
         owned, taken = applied
         record(
@@ -253,4 +256,18 @@ def _record(
             sub=sub,
             applied=owned,
             taken=taken,
+            keys=keys,
         )
+
+
+def _namespace_admits(ctx: Context, ns: str) -> None:
+    """NamespaceLifecycle admission: no new object in a namespace that is missing or terminating."""
+    namespaces = next((t for t in ctx.types.values() if t.kind == "Namespace" and t.builtin), None)
+    if namespaces is None:
+        return
+    found = ctx.store.bucket(namespaces).get(("", ns))
+    if found is None:
+        raise HttpError(404, f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"})
+    if found["metadata"].get("deletionTimestamp"):
+        message = f"unable to create new content in namespace {ns} because it is being terminated"
+        raise HttpError(403, message, {"name": ns, "kind": "namespaces"}, "Forbidden")

@@ -11,13 +11,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cluster_capacity.aws.blocks import BlockOffering
 from cluster_capacity.aws.snapshot import MARKET_NAMES, InstanceTypeInfo, QuotaKey, Snapshot, describe_quota
 from cluster_capacity.instances import QUOTA_CODES, Market
 
 if TYPE_CHECKING:
     from cluster_capacity.config import Values
 
-__all__ = ["PoolDemand", "PoolProblem", "check_pools", "fan_out_zones", "pool_demands", "reservation_notes"]
+__all__ = [
+    "PoolDemand",
+    "PoolProblem",
+    "blocks_on_sale",
+    "capacity_blocks_wanted",
+    "check_pools",
+    "fan_out_zones",
+    "pool_demands",
+    "reservation_notes",
+]
 
 
 @dataclass(frozen=True)
@@ -285,3 +295,16 @@ def fan_out_zones(snapshot: Snapshot, instance_type: str, limit: int = 3) -> lis
         key=lambda z: (-reserved.get(z, 0), prices.get(z, float("inf")), z),
     )
     return zones[:limit]
+
+
+def blocks_on_sale(snapshot: Snapshot, pool: PoolDemand) -> list[BlockOffering]:
+    """The Capacity Blocks on sale (read for ``plan --check``) that hold ``pool``'s maximum, its zone first."""
+    found = [
+        o for o in snapshot.block_offerings if o.instance_type == pool.instance_type and o.count >= pool.peak
+    ]
+    return sorted(found, key=lambda o: (o.zone != pool.zone, o.start, o.id))
+
+
+def capacity_blocks_wanted(pools: Sequence[PoolDemand]) -> list[tuple[str, int]]:
+    """(instance type, count) of the pools that launch into a Capacity Block: what to look up on sale."""
+    return list(dict.fromkeys((p.instance_type, max(p.peak, 1)) for p in pools if p.capacity_block))

@@ -49,7 +49,11 @@ def check_all(
         )
 
     def snapshot_for(
-        key: Hashable, families: Sequence[QuotaFamily], markets: Sequence[Market], types: Sequence[str]
+        key: Hashable,
+        families: Sequence[QuotaFamily],
+        markets: Sequence[Market],
+        types: Sequence[str],
+        blocks: Sequence[tuple[str, int]],
     ) -> tuple[Snapshot, Path | None]:
         assert isinstance(key, tuple)
         source, where, env_region = key
@@ -66,6 +70,7 @@ def check_all(
             types,
             _say,
             _say if sys.stderr.isatty() else None,
+            blocks,
         )
         return snap, file
 
@@ -113,6 +118,8 @@ def _table(results: Sequence[FleetEnvCheck]) -> None:
 
 
 def _as_dict(result: FleetEnvCheck) -> dict[str, object]:
+    from cluster_capacity.aws.quota import blocks_on_sale
+
     check = result.check
     return {
         "env": result.env,
@@ -128,6 +135,11 @@ def _as_dict(result: FleetEnvCheck) -> dict[str, object]:
                 "market": p.market,
                 "maxReplicas": p.peak,
                 "fallbackFor": p.fallback_for,
+                **(
+                    {"capacityBlockOfferings": [o.to_dict() for o in blocks_on_sale(check.snapshot, p)]}
+                    if check is not None and p.capacity_block
+                    else {}
+                ),
             }
             for p in (check.pools if check is not None else [])
         ],

@@ -244,13 +244,13 @@ def _check(
     output: Output,
 ) -> int:
     from cluster_capacity.aws.fetch import get_snapshot
-    from cluster_capacity.aws.quota import pool_demands
+    from cluster_capacity.aws.quota import capacity_blocks_wanted, pool_demands
     from cluster_capacity.config import load_env
     from cluster_capacity.ops.quota_check import check_env
 
     config = load_env(project, env)
     # Pools that launch into a Capacity Block: the blocks on sale for their maximum are read too.
-    blocks = [(p.instance_type, max(p.peak, 1)) for p in pool_demands(config.values) if p.capacity_block]
+    blocks = capacity_blocks_wanted(pool_demands(config.values))
 
     def snapshot_for(
         families: Sequence[QuotaFamily], markets: Sequence[Market], region: str, types: Sequence[str]
@@ -281,6 +281,8 @@ def _check(
 def _report_check(
     env: str, snap: Snapshot, pools: Sequence[PoolDemand], problems: Sequence[PoolProblem], output: Output
 ) -> None:
+    from cluster_capacity.aws.quota import blocks_on_sale
+
     failing = {name for p in problems for name in p.pools}
     rows = [
         {
@@ -294,7 +296,7 @@ def _report_check(
             "fallbackFor": p.fallback_for,
             "ok": p.name not in failing,
             **(
-                {"capacityBlockOfferings": [o.to_dict() for o in _on_sale(snap, p)]}
+                {"capacityBlockOfferings": [o.to_dict() for o in blocks_on_sale(snap, p)]}
                 if p.capacity_block
                 else {}
             ),
@@ -321,16 +323,11 @@ def _report_check(
             _say_block_offerings(snap, p)
 
 
-def _on_sale(snap: Snapshot, pool: PoolDemand) -> list[Any]:
-    """The Capacity Blocks on sale for ``pool``'s type and size, those in its zone first."""
-    found = [
-        o for o in snap.block_offerings if o.instance_type == pool.instance_type and o.count >= pool.peak
-    ]
-    return sorted(found, key=lambda o: (o.zone != pool.zone, o.start, o.id))
-
-
 def _say_block_offerings(snap: Snapshot, pool: PoolDemand, limit: int = 3) -> None:
-    found = _on_sale(snap, pool)
+    """Up to ``limit`` Capacity Blocks on sale for ``pool`` (stderr), or that none is."""
+    from cluster_capacity.aws.quota import blocks_on_sale
+
+    found = blocks_on_sale(snap, pool)
     if not found:
         _say(
             f"pool {pool.name}: no Capacity Block of {max(pool.peak, 1)} x {pool.instance_type} is on sale in "

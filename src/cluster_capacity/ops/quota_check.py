@@ -110,9 +110,11 @@ class FleetEnvCheck:
 #: ``key_for(env, profile, region)``: which snapshot an env is checked against (envs with equal keys share
 #: one snapshot, and their pools share its quotas); raises ``ConfigError`` when there is none.
 KeyFor = Callable[[str, "str | None", str], Hashable]
-#: ``snapshot_for(key, families, markets, types)``: the snapshot for a key, with the union of its envs' needs.
+#: ``snapshot_for(key, families, markets, types, blocks)``: the snapshot for a key, with the union of its
+#: envs' needs (``blocks``: the Capacity Blocks to look up on sale, as ``(instance type, count)``).
 FleetSnapshotFor = Callable[
-    [Hashable, Sequence["QuotaFamily"], Sequence["Market"], Sequence[str]], "tuple[Snapshot, Path | None]"
+    [Hashable, Sequence["QuotaFamily"], Sequence["Market"], Sequence[str], Sequence[tuple[str, int]]],
+    "tuple[Snapshot, Path | None]",
 ]
 
 
@@ -130,7 +132,7 @@ def check_fleet(
     """
     from dataclasses import replace
 
-    from cluster_capacity.aws.quota import check_pools
+    from cluster_capacity.aws.quota import capacity_blocks_wanted, check_pools
 
     outcomes: dict[str, FleetEnvCheck] = {}
     groups: dict[Hashable, list[tuple[str, list[PoolDemand], list[QuotaFamily], list[Market], str]]] = {}
@@ -150,8 +152,9 @@ def check_fleet(
         families = sorted({f for m in members for f in m[2]})
         markets = sorted({k for m in members for k in m[3]})
         types = sorted({p.instance_type for m in members for p in m[1]})
+        blocks = capacity_blocks_wanted([p for m in members for p in m[1]])
         try:
-            snap, from_file = snapshot_for(key, families, markets, types)
+            snap, from_file = snapshot_for(key, families, markets, types, blocks)
         except CapacityError as exc:
             for env, *_, env_region in members:
                 outcomes[env] = FleetEnvCheck(env, env_region, error=exc)

@@ -37,11 +37,10 @@ from .machines import (
     gpu_machineset,
     machine,
     machineset,
-    node,
-    node_for,
     provider_spec,
     worker_machineset,
 )
+from .nodes import node, node_for
 from .operators import argocd_application, cluster_policy, csv, nfd_instance, package_manifest, subscription
 from .platform import cluster_version, infrastructure
 

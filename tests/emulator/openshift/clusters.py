@@ -7,7 +7,8 @@ from typing import Any
 
 from ..server import KubeEmulator
 from .facts import AWS_FAILURES, GITOPS_NS, GPU_NS, INFRA_ID, MACHINE_API_NS, NFD_NS, REGION, ZONES
-from .machines import gpu_machineset, machine, node, node_for, worker_machineset
+from .machines import gpu_machineset, machine, worker_machineset
+from .nodes import node, node_for
 from .operators import argocd_application, cluster_policy, csv, nfd_instance, package_manifest, subscription
 from .platform import cluster_version, infrastructure
 
