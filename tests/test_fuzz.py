@@ -81,6 +81,8 @@ SET_KEYS = [
     "machineSets[70000].x",
     "nvidia.enabled",
     "nvidia.subscription.channel",
+    "nvidia.clusterPolicy.spec.mig",
+    "nvidia.clusterPolicy.spec.daemonsets.tolerations",
     "autoscaling.clusterAutoscaler.spec.resourceLimits",
     "a.b.c.d.e.f",
     "machineSets[-1].x",

@@ -283,6 +283,15 @@ def test_env_named_like_the_applications_folder_is_refused(project: Path) -> Non
             "type",
         ),
         ("a: " + "[" * 500 + "]" * 500 + "\n", "nested more than"),
+        # every field of a ClusterPolicy's spec is an object: a scalar there is refused, never rendered
+        (
+            "nvidia:\n  enabled: true\n  clusterPolicy:\n    spec:\n      mig: 3\n",
+            "spec.mig: must be a mapping",
+        ),
+        (
+            "nvidia:\n  enabled: true\n  clusterPolicy:\n    spec:\n      daemonsets: x\n",
+            "spec.daemonsets: must be",
+        ),
     ],
 )
 def test_wrong_shapes_exit_2_with_located_lines(

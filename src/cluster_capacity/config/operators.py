@@ -46,8 +46,9 @@ class ClusterPolicyConfig(_Model):
     create: Switch = True
     api_version: Annotated[str, _served("ClusterPolicy", "nvidia.com/v1")] = "nvidia.com/v1"
     name: str = "cluster-policy"
-    #: Deep-merged over the default spec, which satisfies every field the CRD requires.
-    spec: dict[str, Any] = Field(default_factory=dict)
+    #: Deep-merged over the default spec, which satisfies every field the CRD requires. Every field of
+    #: the ClusterPolicy's spec is an object in its CRD (``mig``, ``driver``, ``daemonsets``, ...).
+    spec: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
 
 
 class NfdInstanceConfig(_Model):
