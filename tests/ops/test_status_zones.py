@@ -37,16 +37,7 @@ def fanned(project: Path) -> EnvConfig:
 def live(emu: KubeEmulator, cfg: EnvConfig, replicas: dict[str, int]) -> dict[str, dict[str, Any]]:
     """The env's rendered MachineSets as the cluster holds them, at ``replicas`` (name suffix -> count)."""
     openshift.seed_cluster(emu, infra_id=INFRA, with_gpu_pool=False)
-    stored = {}
-    for obj in render(cfg.values, env="prod"):
-        if obj["kind"] != "MachineSet":
-            continue
-        name = obj["metadata"]["name"]
-        count = replicas.get(name.removeprefix(f"{BASE}-"), 0)
-        obj["spec"]["replicas"] = count
-        obj["status"] = {"replicas": count, "readyReplicas": 0}
-        stored[name] = emu.add(obj)
-    return stored
+    return openshift.add_machinesets(emu, render(cfg.values, env="prod"), replicas, prefix=f"{BASE}-")
 
 
 def running(emu: KubeEmulator, ms: dict[str, Any], index: int = 0) -> None:

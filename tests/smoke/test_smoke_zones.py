@@ -25,12 +25,6 @@ from .conftest import nvidia_smi_log
 INFRA = "prod-nkqd9"
 BASE = f"{INFRA}-gpu-g5"
 NS = openshift.MACHINE_API_NS
-FAN_OUT = [
-    "machineSets[0].nameSuffix=gpu-g5",
-    "machineSets[0].zones={us-west-2a,us-west-2b,us-west-2c}",
-    "machineSets[0].onDemandFallback=true",
-    "machineSets[0].autoscaler.maxReplicas=3",
-]
 
 
 @pytest.fixture
@@ -99,12 +93,7 @@ def test_a_zone_the_pool_does_not_run_in(fanned: EnvConfig, project: Path) -> No
 
 def synced(emu: KubeEmulator, cfg: EnvConfig) -> dict[str, dict[str, Any]]:
     openshift.seed_cluster(emu, infra_id=INFRA, with_gpu_pool=False)
-    stored = {}
-    for obj in render(cfg.values, env="prod"):
-        if obj["kind"] == "MachineSet":
-            obj["status"] = {"replicas": 0}
-            stored[obj["metadata"]["name"]] = emu.add(obj)
-    return stored
+    return openshift.add_machinesets(emu, render(cfg.values, env="prod"))
 
 
 def fail(emu: KubeEmulator, ms: dict[str, Any], failure: str = "InsufficientInstanceCapacity") -> str:

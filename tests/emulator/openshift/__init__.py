@@ -10,7 +10,7 @@ Playing the cluster: ``advance_machine(emu, name, "Running", node=...)``, ``fail
 "InsufficientInstanceCapacity")``, ``emu.update("Node", name, patch=...)``.
 """
 
-from .clusters import SeededCluster, add_broken_machines, seed_cluster, seed_large
+from .clusters import SeededCluster, add_broken_machines, add_machinesets, seed_cluster, seed_large
 from .facts import (
     ACCOUNT,
     AMI,
@@ -65,6 +65,7 @@ __all__ = [
     "_request_id",
     "_uid",
     "add_broken_machines",
+    "add_machinesets",
     "advance_machine",
     "argocd_application",
     "cluster_policy",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,3 +147,26 @@ def seed_large(
     emu.add(nfd_instance())
     emu.add(argocd_application(env))
     return pools
+
+
+def add_machinesets(
+    emu: KubeEmulator,
+    objects: Iterable[dict[str, Any]],
+    replicas: Mapping[str, int] | None = None,
+    prefix: str = "",
+) -> dict[str, dict[str, Any]]:
+    """The MachineSets among rendered ``objects`` as a synced cluster holds them, none of their nodes ready.
+
+    ``replicas`` (keyed by the name without ``prefix``) sets each one's count, 0 for those it leaves out;
+    without it they keep the rendered count.
+    """
+    stored = {}
+    for obj in objects:
+        if obj["kind"] != "MachineSet":
+            continue
+        name = obj["metadata"]["name"]
+        if replicas is not None:
+            obj["spec"]["replicas"] = replicas.get(name.removeprefix(prefix), 0)
+        obj["status"] = {"replicas": obj["spec"].get("replicas", 0), "readyReplicas": 0}
+        stored[name] = emu.add(obj)
+    return stored
