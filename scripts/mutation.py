@@ -760,7 +760,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.since:
             records = [r for r in json.loads(args.since.read_text()) if "key" in r]
             twice = {k for k in (r["key"] for r in records) if sum(r["key"] == k for r in records) > 1}
-            earlier = {r["key"]: r["status"] for r in records if r["key"] not in twice}  # ambiguous: run again
+            # a key seen twice is ambiguous: run it again
+            earlier = {r["key"]: r["status"] for r in records if r["key"] not in twice}
             for j in jobs:
                 if not j.status and earlier.get(j.mutant.key) in ("killed", "timeout"):
                     j.status = "killed"

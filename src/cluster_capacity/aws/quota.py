@@ -162,7 +162,8 @@ def check_pools(pools: Sequence[PoolDemand], snapshot: Snapshot) -> list[PoolPro
             )
             problems.append(
                 PoolProblem(
-                    (pool.name,), f"{where}: {pool.instance_type} is not offered in {pool.zone} ({elsewhere})"
+                    (pool.name,),
+                    f"{where}: {pool.instance_type} is not offered in {pool.zone or '(no zone)'} ({elsewhere})",
                 )
             )
         if pool.market not in info.usage_classes:
