@@ -412,6 +412,22 @@ def test_neuron_switches() -> None:
     assert both_off[-1] == neuron_sub and len(both_off) == 6
 
 
+def test_neuron_never_renders_the_shared_operators_namespace() -> None:
+    """openshift-operators exists on every cluster (as for NFD and the GPU Operator): never a rendered,
+    Argo CD-owned Namespace, even with createNamespace left on."""
+    objs = neuron(
+        kmm={"installNamespace": "openshift-operators", "operatorGroup": {"create": False}},
+        operator={"installNamespace": "openshift-operators", "operatorGroup": {"create": False}},
+    )
+    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [
+        ("Subscription", "kernel-module-management"),
+        ("Subscription", "aws-neuron-operator"),
+        ("NodeFeatureRule", "neuron-nfd-rule"),
+        ("DeviceConfig", "neuron"),
+    ]
+    assert {o["metadata"]["namespace"] for o in objs} == {"openshift-operators"}
+
+
 def test_neuron_settings_reach_the_objects() -> None:
     objs = neuron(
         kmm={"subscription": {"startingCSV": "kernel-module-management.v2.4.0", "approval": "Manual"}},

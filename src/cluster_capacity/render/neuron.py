@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cluster_capacity.config import Values
+from cluster_capacity.config._fields import SHARED_OPERATORS_NAMESPACE
 from cluster_capacity.config.operators import OperatorConfig
 from cluster_capacity.render._meta import (
     WAVE_NFD,
@@ -30,7 +31,7 @@ NEURON_PCI_DEVICES = ["7064", "7065", "7066", "7067", "7164", "7264", "7364"]
 def _operator(cfg: OperatorConfig, env: str | None, sub_wave: int) -> list[Manifest]:
     ns = cfg.install_namespace
     out: list[Manifest] = []
-    if cfg.create_namespace:
+    if cfg.create_namespace and ns != SHARED_OPERATORS_NAMESPACE:  # every cluster has it; never ours
         out.append(namespace(ns, env, monitoring=False))
     if cfg.operator_group.create:
         out.append(operator_group(cfg.operator_group, ns, env))
