@@ -17,9 +17,6 @@ from pydantic_core import PydanticCustomError
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 Approval = Literal["Automatic", "Manual"]
 
-_WORKER_ROLE_LABEL = "node-role.kubernetes.io/worker"
-SHARED_OPERATORS_NAMESPACE = "openshift-operators"
-
 
 def _chart_switch(value: Any) -> Any:
     """A chart switch (``enabled``, ``create``): the chart compares ``lower(printf "%v" x) == "true"``."""
@@ -100,6 +97,7 @@ def _served(kind: str, version: str) -> Any:
             )
         return value
 
+    check.served_version = version  # type: ignore[attr-defined]  # read by ``_spec``
     return BeforeValidator(check)
 
 
