@@ -73,6 +73,19 @@ Count = Annotated[
         {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^\\s*[0-9]+\\s*$"}]}
     ),
 ]
+#: A count of at least one (``maxReplicas``), in the editors' schema as in the model.
+CountFromOne = Annotated[
+    int,
+    BeforeValidator(_digits),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": "^\\s*0*[1-9][0-9]*\\s*$"},
+            ]
+        }
+    ),
+]
 #: A boolean switch that also takes the chart's ``"true"``/``"false"`` strings.
 Switch = Annotated[bool, BeforeValidator(_chart_switch), _SWITCH_SCHEMA]
 MasterSwitch = Annotated[

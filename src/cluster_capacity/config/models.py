@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from cluster_capacity.config._fields import (
     Count,
+    CountFromOne,
     MasterSwitch,
     Switch,
     TaintEffect,
@@ -45,7 +46,7 @@ class PoolAutoscaler(_Model):
 
     enabled: Switch = False
     min_replicas: Count = Field(0, ge=0)
-    max_replicas: Count = Field(1, ge=1)
+    max_replicas: CountFromOne = Field(1, ge=1)
 
 
 class TimeSlicing(_Model):
