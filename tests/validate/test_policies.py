@@ -262,6 +262,27 @@ def test_single_namespace_operator_group_and_all_namespace_operators_pass() -> N
 # --- MachineSets ------------------------------------------------------------------------------------
 
 
+def test_null_values_of_a_hand_edited_file_are_no_traceback() -> None:
+    """``sync-wave:`` and ``providerSpec:`` left empty in YAML are null: the schema check reports them, and
+    the policy rules read them as absent (wave 0, no providerSpec) instead of failing."""
+    cr = cluster_policy(skip_dry_run=True)
+    cr["metadata"]["annotations"][WAVE] = None
+    sub = subscription("gpu-operator-certified", "nvidia-gpu-operator", wave=0)
+    assert policies._wave(cr) == 0
+    assert policies.operator_crs_wait_for_crds([sub, cr]) == [
+        finding(
+            cr,
+            f"metadata.annotations.{WAVE}",
+            "sync wave 0 must be later than the gpu-operator-certified Subscription's (0)",
+            "sync-order",
+        )
+    ]
+    bare = machineset("bare")
+    bare["spec"]["template"]["spec"]["providerSpec"] = None
+    assert policies.spot_without_reservation([bare]) == []
+    assert policies.gpu_pools_labelled([bare]) == []
+
+
 def test_machineset_without_replicas() -> None:
     ms = machineset()
     del ms["spec"]["replicas"]

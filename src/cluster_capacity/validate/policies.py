@@ -30,7 +30,7 @@ def _annotations(obj: Manifest) -> dict[str, str]:
 def _wave(obj: Manifest) -> int:
     try:
         return int(_annotations(obj).get(labels.SYNC_WAVE, "0"))
-    except ValueError:
+    except (TypeError, ValueError):  # not a number, or null (an empty value in YAML): as sync_waves.wave_of
         return 0
 
 
@@ -140,7 +140,7 @@ def machinesets_explicit_replicas(objects: Sequence[Manifest]) -> list[Finding]:
 def spot_without_reservation(objects: Sequence[Manifest]) -> list[Finding]:
     out = []
     for ms in _of(objects, "MachineSet"):
-        value = (((ms.get("spec") or {}).get("template") or {}).get("spec") or {}).get("providerSpec", {})
+        value = (((ms.get("spec") or {}).get("template") or {}).get("spec") or {}).get("providerSpec") or {}
         ps = value.get("value") or {}
         if ps.get("spotMarketOptions") is not None and ps.get("capacityReservationId"):
             out.append(
