@@ -199,6 +199,12 @@ def test_schema_describes_the_values_format(capsys: pytest.CaptureFixture[str]) 
     example["machineSets"][0]["nameSufix"] = "typo"
     assert [e.message for e in validator.iter_errors(example)] != []
     assert "infraID" in schema["properties"] and "machineSets" in schema["properties"]
+    del example["machineSets"][0]["nameSufix"]
+    for bad in (0, "0", " 00 "):  # the model refuses maxReplicas below 1: so does the editors' schema
+        example["machineSets"][0]["autoscaler"] = {"maxReplicas": bad}
+        assert len(list(validator.iter_errors(example))) == 1, bad
+    example["machineSets"][0]["autoscaler"] = {"maxReplicas": " 10 "}
+    assert list(validator.iter_errors(example)) == []
 
 
 def test_project_schema(capsys: pytest.CaptureFixture[str]) -> None:

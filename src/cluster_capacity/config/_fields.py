@@ -17,9 +17,6 @@ from pydantic_core import PydanticCustomError
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 Approval = Literal["Automatic", "Manual"]
 
-_WORKER_ROLE_LABEL = "node-role.kubernetes.io/worker"
-SHARED_OPERATORS_NAMESPACE = "openshift-operators"
-
 
 def _chart_switch(value: Any) -> Any:
     """A chart switch (``enabled``, ``create``): the chart compares ``lower(printf "%v" x) == "true"``."""
@@ -76,6 +73,19 @@ Count = Annotated[
         {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^\\s*[0-9]+\\s*$"}]}
     ),
 ]
+#: A count of at least one (``maxReplicas``), in the editors' schema as in the model.
+CountFromOne = Annotated[
+    int,
+    BeforeValidator(_digits),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": "^\\s*0*[1-9][0-9]*\\s*$"},
+            ]
+        }
+    ),
+]
 #: A boolean switch that also takes the chart's ``"true"``/``"false"`` strings.
 Switch = Annotated[bool, BeforeValidator(_chart_switch), _SWITCH_SCHEMA]
 MasterSwitch = Annotated[
@@ -100,6 +110,7 @@ def _served(kind: str, version: str) -> Any:
             )
         return value
 
+    check.served_version = version  # type: ignore[attr-defined]  # read by ``_spec``
     return BeforeValidator(check)
 
 

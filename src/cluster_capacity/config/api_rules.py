@@ -8,10 +8,13 @@ applies the same ones to the rendered objects (``validate.apiserver``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from cluster_capacity import apinames
-from cluster_capacity.config.models import MachineSetPool, Values
-from cluster_capacity.config.operators import OperatorConfig, OperatorGroupConfig, SubscriptionConfig
+
+if TYPE_CHECKING:
+    from cluster_capacity.config.models import MachineSetPool, Values
+    from cluster_capacity.config.operators import OperatorConfig, OperatorGroupConfig, SubscriptionConfig
 
 PathT = tuple[str | int, ...]
 Add = Callable[[PathT, str], None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cluster_capacity.config.fanout import (
     TWIN_SUFFIX,
@@ -17,7 +17,9 @@ from cluster_capacity.config.fanout import (
     pool_machinesets,
     zone_region,
 )
-from cluster_capacity.config.models import MachineSetPool, Values
+
+if TYPE_CHECKING:
+    from cluster_capacity.config.models import MachineSetPool, Values
 
 __all__ = ["check_capacity", "fallback_pools", "fans_out"]
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config.models import MachineSetPool
+if TYPE_CHECKING:
+    from cluster_capacity.config.models import MachineSetPool
+
 
 __all__ = [
     "TWIN_SUFFIX",

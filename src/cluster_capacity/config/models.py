@@ -10,25 +10,27 @@ as they were, so ``replicas: "3"`` rendered 3; and ``infraID: ""`` is its placeh
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from cluster_capacity import instances
 from cluster_capacity.config._fields import (
-    _WORKER_ROLE_LABEL,
     Count,
+    CountFromOne,
     MasterSwitch,
     Switch,
     TaintEffect,
     _blank_is_unset,
     _Model,
 )
+from cluster_capacity.config._logic import (  # re-exported: the models' home of these helpers
+    PoolLogic,
+    ValuesLogic,
+)
 from cluster_capacity.config.operators import (
     InferentiaConfig,
     NvidiaConfig,
 )
-from cluster_capacity.labels import DEVICE_PLUGIN_CONFIG, MIG_CONFIG, NEURON_RESOURCE
 
 
 class Taint(_Model):
@@ -44,7 +46,7 @@ class PoolAutoscaler(_Model):
 
     enabled: Switch = False
     min_replicas: Count = Field(0, ge=0)
-    max_replicas: Count = Field(1, ge=1)
+    max_replicas: CountFromOne = Field(1, ge=1)
 
 
 class TimeSlicing(_Model):
@@ -88,7 +90,7 @@ class HealthCheck(_Model):
     not_ready_timeout: str = Field("5m", pattern=DURATION)
 
 
-class MachineSetPool(_Model):
+class MachineSetPool(PoolLogic, _Model):
     """One worker pool: a MachineSet ``<infraID>-<nameSuffix>`` and optionally its MachineAutoscaler."""
 
     enabled: Switch = False
@@ -115,112 +117,12 @@ class MachineSetPool(_Model):
     market_type: MarketType | None = None
     gpu_sharing: GpuSharing | None = None
 
-    def machineset_name(self, infra_id: str) -> str:
-        """The MachineSet's name: ``<infraID>-<nameSuffix>``."""
-        return f"{infra_id}-{self.name_suffix}"
+    taint_type: ClassVar[Any] = Taint
 
-    @property
-    def effective_machine_type(self) -> str:
-        return self.machine_type or self.machine_role
+    if TYPE_CHECKING:
 
-    @property
-    def instance_type(self) -> str | None:
-        value = (self.provider_spec or {}).get("instanceType")
-        return value if isinstance(value, str) else None
-
-    @property
-    def zone(self) -> str | None:
-        placement = (self.provider_spec or {}).get("placement")
-        value = placement.get("availabilityZone") if isinstance(placement, dict) else None
-        return value if isinstance(value, str) else None
-
-    @property
-    def spot(self) -> bool:
-        """Spot pools carry ``spotMarketOptions`` (``{}`` or with ``maxPrice``) or ``marketType: Spot``."""
-        spec = self.effective_provider_spec
-        return spec.get("spotMarketOptions") is not None or spec.get("marketType") == "Spot"
-
-    @property
-    def effective_provider_spec(self) -> dict[str, Any]:
-        """The providerSpec with the pool-level ``capacityReservationId`` and ``marketType`` written in."""
-        spec = dict(self.provider_spec or {})
-        if self.capacity_reservation_id is not None:
-            spec["capacityReservationId"] = self.capacity_reservation_id
-        if self.market_type is not None:
-            spec["marketType"] = self.market_type
-        return spec
-
-    @property
-    def capacity_reservation(self) -> str | None:
-        """The On-Demand Capacity Reservation or Capacity Block the pool launches into, if any."""
-        value = self.effective_provider_spec.get("capacityReservationId")
-        return value if isinstance(value, str) and value else None
-
-    @property
-    def capacity_block(self) -> bool:
-        return self.effective_provider_spec.get("marketType") == "CapacityBlock"
-
-    @property
-    def health_check_enabled(self) -> bool:
-        """A MachineHealthCheck renders: as configured, else by default for Spot pools."""
-        return self.health_check.enabled if self.health_check is not None else self.spot
-
-    @property
-    def accelerator(self) -> instances.AcceleratorKind | None:
-        """``nvidia``, ``neuron``, ``amd`` or ``None``, from the instance type."""
-        it = self.instance_type
-        if it is None or not instances.is_instance_type(it):
-            return None
-        return instances.accelerator_kind(it)
-
-    @property
-    def accelerator_label(self) -> str | None:
-        """Value of ``cluster-api/accelerator``: the node label when set, else derived from the type."""
-        if self.node_labels and "cluster-api/accelerator" in self.node_labels:
-            return self.node_labels["cluster-api/accelerator"]
-        it = self.instance_type
-        if self.accelerator != "nvidia" or it is None:
-            return None
-        return instances.accelerator_label(it)
-
-    @property
-    def effective_taints(self) -> list[Taint]:
-        """Taints as rendered: Neuron pools always carry ``aws.amazon.com/neuron=true:NoSchedule``."""
-        if self.accelerator == "neuron" and not any(t.key == NEURON_RESOURCE for t in self.taints):
-            return [*self.taints, Taint(key=NEURON_RESOURCE, value="true", effect="NoSchedule")]
-        return list(self.taints)
-
-    @property
-    def effective_node_labels(self) -> dict[str, str]:
-        """Node labels as rendered: the configured ones, or the worker and role labels by default."""
-        if self.node_labels is not None:
-            labels = dict(self.node_labels)
-        else:
-            labels = {_WORKER_ROLE_LABEL: "", f"node-role.kubernetes.io/{self.machine_role}": ""}
-        accel = self.accelerator_label
-        if accel:
-            labels.setdefault("cluster-api/accelerator", accel)
-        labels.update(sharing_node_labels(self.gpu_sharing))
-        return labels
-
-
-def time_slicing_key(ts: TimeSlicing) -> str:
-    """The device-plugin config key of a time-slicing profile; pools with the same settings share it."""
-    key = f"time-sliced-{ts.replicas}"
-    if ts.rename_by_default:
-        key += "-renamed"
-    if ts.fail_requests_greater_than_one:
-        key += "-strict"
-    return key
-
-
-def sharing_node_labels(sharing: GpuSharing | None) -> dict[str, str]:
-    """The node labels that make the GPU Operator apply a pool's sharing (set by the MachineSet template)."""
-    if sharing is not None and sharing.time_slicing is not None:
-        return {DEVICE_PLUGIN_CONFIG: time_slicing_key(sharing.time_slicing)}
-    if sharing is not None and sharing.mig is not None:
-        return {MIG_CONFIG: sharing.mig.profile}
-    return {}
+        @property
+        def effective_taints(self) -> list[Taint]: ...
 
 
 class ClusterAutoscalerConfig(_Model):
@@ -233,7 +135,7 @@ class Autoscaling(_Model):
     cluster_autoscaler: ClusterAutoscalerConfig = ClusterAutoscalerConfig()
 
 
-class Values(_Model):
+class Values(ValuesLogic, _Model):
     """One env's merged values (``values-common.yaml`` + ``values-<env>.yaml`` + ``--set``)."""
 
     enabled: MasterSwitch = False
@@ -252,19 +154,7 @@ class Values(_Model):
     #: file names the env).
     env: str | None = None
 
-    @property
-    def neuron_enabled(self) -> bool:
-        """The Neuron stack renders: master switch on and the gate open."""
-        return self.enabled and self.inferentia.gate_open
+    if TYPE_CHECKING:
 
-    @property
-    def nfd_enabled(self) -> bool:
-        """NFD renders with the GPU Operator or the Neuron stack (both need it) unless turned off."""
-        return self.enabled and self.nvidia.nfd.enabled and (self.nvidia.enabled or self.neuron_enabled)
-
-    @property
-    def enabled_pools(self) -> list[MachineSetPool]:
-        """Pools that render: the master switch is on and the pool is enabled."""
-        if not self.enabled:
-            return []
-        return [p for p in self.machine_sets if p.enabled]
+        @property
+        def enabled_pools(self) -> list[MachineSetPool]: ...

@@ -12,13 +12,13 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from cluster_capacity.config._fields import (
-    SHARED_OPERATORS_NAMESPACE,
     Approval,
     Switch,
     _merged_over_defaults,
     _Model,
     _served,
 )
+from cluster_capacity.config._logic import InferentiaLogic, InstalledByOlm
 
 
 class OperatorGroupConfig(_Model):
@@ -60,25 +60,7 @@ class NfdInstanceConfig(_Model):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
-class _InstalledByOlm:
-    """What the GPU Operator and NFD share: an install namespace and an OperatorGroup over it."""
-
-    install_namespace: str
-    create_namespace: bool
-    operator_group: OperatorGroupConfig
-
-    @property
-    def target_namespaces(self) -> list[str]:
-        """The OperatorGroup's targets: as configured, or the install namespace (SingleNamespace)."""
-        return list(self.operator_group.target_namespaces) or [self.install_namespace]
-
-    @property
-    def renders_namespace(self) -> bool:
-        """The chart never creates ``openshift-operators``, which every cluster already has."""
-        return self.create_namespace and self.install_namespace != SHARED_OPERATORS_NAMESPACE
-
-
-class NfdConfig(_InstalledByOlm, _Model):
+class NfdConfig(InstalledByOlm, _Model):
     enabled: Switch = True
     install_namespace: str = "openshift-nfd"
     create_namespace: Switch = True
@@ -104,7 +86,7 @@ class MonitoringConfig(_Model):
     service_monitor: Switch = True
 
 
-class NvidiaConfig(_InstalledByOlm, _Model):
+class NvidiaConfig(InstalledByOlm, _Model):
     """NVIDIA GPU Operator through OLM, with Node Feature Discovery, RBAC for Argo CD and monitoring."""
 
     enabled: Switch = False
@@ -169,7 +151,7 @@ class OperatorConfig(_Model):
     subscription: SubscriptionConfig
 
 
-class InferentiaConfig(_Model):
+class InferentiaConfig(InferentiaLogic, _Model):
     """Inferentia/Trainium pools and the AWS Neuron stack, behind a checked feasibility gate."""
 
     enabled: bool = False
@@ -192,7 +174,3 @@ class InferentiaConfig(_Model):
     )
     device_config: DeviceConfigConfig = DeviceConfigConfig()
     node_feature_rule: NodeFeatureRuleConfig = NodeFeatureRuleConfig()
-
-    @property
-    def gate_open(self) -> bool:
-        return self.enabled and self.feasibility is not None and self.feasibility.passed

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
-
-from pydantic import Field
-from pydantic import ValidationError as PydanticValidationError
+from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import apinames
-from cluster_capacity.config import rules
-from cluster_capacity.config._fields import Switch, _Model
-from cluster_capacity.config.errors import problems_from_pydantic
-from cluster_capacity.config.models import Values
+from cluster_capacity.config import _records, rules
 from cluster_capacity.config.sources import Layered, Source, apply_sets, layer, merge, read_source
 from cluster_capacity.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from cluster_capacity.config.models import Values
+    from cluster_capacity.config.project_models import EnvEntry, Project
 
 DEFAULT_PROJECT_FILE = "cluster-capacity.yaml"
 #: The folder under ``outputDir`` that holds every env's Argo CD Application (so no env may be named so).
@@ -26,60 +23,36 @@ APPS_FOLDER = "argocd"
 _MAX_NAME_BYTES = 255  # one path component, on every common file system
 _MAX_PATH_CHARS = 1024
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_MODELS = {"ClusterRef", "EnvEntry", "Project"}  # at home in ``project_models``, named here too
 
 
-class ClusterRef(_Model):
-    """Where an env's Application deploys: an Argo CD cluster by ``name``, or an API ``server`` URL."""
+def __getattr__(name: str) -> Any:
+    if name in _MODELS:
+        from cluster_capacity.config import project_models
 
-    name: str | None = Field(None, min_length=1)
-    server: str | None = Field(None, min_length=1)
-
-
-class EnvEntry(_Model):
-    """One env: ``values-<name>.yaml`` and its Argo CD Application ``cluster-capacity-<name>``."""
-
-    name: str = Field(min_length=1, max_length=40)
-    capacity_enabled: Switch = True
-    #: ``None`` means: ignore MachineSet replicas when any pool of the env autoscales.
-    capacity_ignore_machine_set_replicas: Switch | None = None
-    #: The cluster's OpenShift version, as ``discover --env NAME --write`` recorded it (X.Y.Z).
-    openshift_version: str | None = Field(None, pattern=r"^\d+\.\d+(\.\d+)?$")
-    #: The Application's destination (default: the project's ``destinationServer``, in-cluster).
-    cluster: ClusterRef | None = None
-    #: Kubeconfig context of the env's cluster, for the commands that read it (default: the cluster's name).
-    kube_context: str | None = Field(None, min_length=1)
-    #: AWS profile of the env's account, for ``plan --check --all`` (default: ``--profile``, the chain's).
-    aws_profile: str | None = Field(None, min_length=1)
-
-    @property
-    def context(self) -> str | None:
-        """The kubeconfig context to reach this env: ``kubeContext``, else the cluster's name, else None."""
-        return self.kube_context or (self.cluster.name if self.cluster else None)
+        return getattr(project_models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class Project(_Model):
-    """``cluster-capacity.yaml`` at the root of a GitOps repo."""
+def validated(model: str, data: Any, layered: Layered) -> Any:
+    """``data`` as model ``model`` (``Values`` or ``Project``): a record when it is in the strict form
+    (no pydantic), else the pydantic model, whose errors become problems naming file, line and field."""
+    try:
+        return _records.build(model, data)
+    except _records.Unfit:
+        pass
+    from pydantic import ValidationError
 
-    repo_url: str = Field(alias="repoURL", min_length=1)
-    target_revision: str = "HEAD"
-    gitops_namespace: str = "openshift-gitops"
-    #: Name of the ArgoCD instance (OpenShift GitOps) in ``gitopsNamespace``; default: the namespace's name.
-    argocd_instance: str | None = Field(None, min_length=1)
-    #: Argo CD AppProject the Applications belong to.
-    argocd_project: str = "default"
-    destination_server: str = "https://kubernetes.default.svc"
-    #: One ApplicationSet (a list generator over the envs) instead of one Application per env.
-    application_set: Switch = False
-    values_dir: str = "values"
-    output_dir: str = "rendered"
-    envs: list[EnvEntry] = Field(default_factory=list)
+    from cluster_capacity.config import models, project_models
+    from cluster_capacity.config.errors import problems_from_pydantic
 
-    def env(self, name: str) -> EnvEntry:
-        for entry in self.envs:
-            if entry.name == name:
-                return entry
-        known = ", ".join(e.name for e in self.envs) or "none"
-        raise ConfigError(f"env {name!r} is not in the project file (known envs: {known})")
+    cls = models.Values if model == "Values" else project_models.Project
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(
+            problems_from_pydantic(exc, layered, cls, data if model == "Values" else None)
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -147,10 +120,7 @@ def load_project(path: str | Path | None = None) -> LoadedProject:
     if file.is_dir():
         file = file / DEFAULT_PROJECT_FILE
     layered = layer([read_source(file)])
-    try:
-        project = Project.model_validate(layered.data)
-    except PydanticValidationError as exc:
-        raise ConfigError(problems_from_pydantic(exc, layered, Project)) from exc
+    project: Project = validated("Project", layered.data, layered)
     problems: list[Problem] = []
     for key, value in (("valuesDir", project.values_dir), ("outputDir", project.output_dir)):
         problem = repo_path_problem(value)
@@ -216,19 +186,15 @@ def repo_path_problem(value: str) -> str | None:
     return None
 
 
-@functools.cache
 def chart_defaults() -> dict[str, Any]:
     """The defaults as a values mapping, like a chart's ``values.yaml``: files merge over it deeply."""
-    return Values().model_dump(by_alias=True, exclude_none=True)
+    return _records.chart_defaults()
 
 
 def values_from_layered(layered: Layered, *, gate: bool = True) -> Values:
     """Validate merged data into ``Values`` and apply the cross-field rules (``gate``: see ``rules.check``)."""
     data = merge(chart_defaults(), layered.data)
-    try:
-        values = Values.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ConfigError(problems_from_pydantic(exc, layered, Values, data)) from exc
+    values: Values = validated("Values", data, layered)
     problems = rules.check(values, layered, gate=gate)
     if problems:
         raise ConfigError(problems)

@@ -7,17 +7,19 @@ Softer, advisory checks on the rendered output live in ``validate.policies``.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import instances
-from cluster_capacity.config._fields import SHARED_OPERATORS_NAMESPACE
+from cluster_capacity.config._logic import SHARED_OPERATORS_NAMESPACE
 from cluster_capacity.config.api_rules import check_api_names
 from cluster_capacity.config.capacity_rules import check_capacity
-from cluster_capacity.config.models import MachineSetPool, Values
-from cluster_capacity.config.operators import OperatorGroupConfig
 from cluster_capacity.config.sharing import check_sharing
 from cluster_capacity.config.sources import Layered
 from cluster_capacity.errors import Problem
+
+if TYPE_CHECKING:
+    from cluster_capacity.config.models import MachineSetPool, Values
+    from cluster_capacity.config.operators import OperatorGroupConfig
 
 
 def check(values: Values, layered: Layered, *, gate: bool = True) -> list[Problem]:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cluster_capacity import gpus, labels
-from cluster_capacity.config.models import MachineSetPool, Values
+
+if TYPE_CHECKING:
+    from cluster_capacity.config.models import MachineSetPool, Values
 
 __all__ = ["BALANCED", "MigStrategy", "Shares", "check_sharing", "mig_strategy", "pool_shares"]
 

@@ -8,7 +8,6 @@ when the previous ``kustomization.yaml`` it generated lists it too.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -75,6 +74,8 @@ def file_name(obj: dict[str, Any]) -> str:
     meta = meta if isinstance(meta, dict) else {}
     base = re.sub(r"[^a-z0-9.-]+", "-", f"{obj.get('kind', '')}-{meta.get('name', '')}".lower())
     if len(base) > _MAX_FILE_STEM:
+        import hashlib  # only for names this long: start-up need not pay for it
+
         digest = hashlib.sha256(base.encode()).hexdigest()[:12]
         base = f"{base[: _MAX_FILE_STEM - 13]}-{digest}"
     return base + ".yaml"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cluster_capacity.config import EnvConfig, Values
+from typing import TYPE_CHECKING
+
 from cluster_capacity.render._meta import Manifest
 from cluster_capacity.render.argocd import application_name, render_application, render_application_set
 from cluster_capacity.render.autoscaling import render_autoscaling
@@ -13,6 +14,9 @@ from cluster_capacity.render.neuron import render_neuron
 from cluster_capacity.render.nfd import render_nfd
 from cluster_capacity.render.nvidia import render_nvidia
 from cluster_capacity.render.rbac import render_rbac
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig, Values
 
 __all__ = [
     "Manifest",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config import EnvConfig
 from cluster_capacity.render._meta import Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig
 
 REPLICAS_POINTER = "/spec/replicas"
 

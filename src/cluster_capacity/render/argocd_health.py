@@ -12,11 +12,13 @@ from __future__ import annotations
 import functools
 import importlib.resources
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config import EnvConfig, LoadedProject
 from cluster_capacity.render._meta import Manifest
 from cluster_capacity.render.nvidia import render_nvidia
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import EnvConfig, LoadedProject
 
 __all__ = [
     "CLUSTERPOLICY_DEFAULTS",

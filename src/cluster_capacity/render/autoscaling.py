@@ -3,11 +3,15 @@ expander's ConfigMap that ranks Spot MachineSets above their On-Demand twins."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cluster_capacity import labels
-from cluster_capacity.config import Values
 from cluster_capacity.config.capacity_rules import fallback_pools, fans_out
 from cluster_capacity.config.fanout import copy_data, pool_machinesets
 from cluster_capacity.render._meta import WAVE_AUTOSCALING, Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
 
 __all__ = [
     "PRIORITY_CONFIGMAP",

@@ -8,18 +8,22 @@ go at once (a zone outage), so a cluster-wide fault does not turn into a wave of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cluster_capacity import labels
-from cluster_capacity.config import MachineSetPool, Values
+from cluster_capacity.config._records import default_record
 from cluster_capacity.config.fanout import pool_machinesets
-from cluster_capacity.config.models import HealthCheck
 from cluster_capacity.render._meta import WAVE_MACHINES, Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import MachineSetPool, Values
 
 __all__ = ["machine_health_check", "render_health"]
 
 
 def machine_health_check(pool: MachineSetPool, infra_id: str, env: str | None = None) -> Manifest:
     """The MachineHealthCheck over every Machine of ``pool`` (all its zones, and the On-Demand twins)."""
-    check = pool.health_check or HealthCheck()
+    check = pool.health_check or default_record("HealthCheck")
     names = sorted(unit.name for unit in pool_machinesets(pool, infra_id))
     return {
         "apiVersion": "machine.openshift.io/v1beta1",

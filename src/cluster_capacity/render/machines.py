@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cluster_capacity import labels
-from cluster_capacity.config import MachineSetPool, Values
 from cluster_capacity.config.fanout import PoolMachineSet, copy_data, pool_machinesets
 from cluster_capacity.render._meta import WAVE_MACHINES, Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import MachineSetPool, Taint, Values
 
 
 def machineset(
@@ -29,7 +33,7 @@ def machineset(
     node_spec: dict[str, object] = {"metadata": {"labels": node_labels}}
     taints = pool.effective_taints
     if taints:
-        node_spec["taints"] = [t.model_dump(exclude_defaults=True) for t in taints]
+        node_spec["taints"] = [taint_data(t) for t in taints]
     node_spec["providerSpec"] = {"value": copy_data(unit.provider_spec)}
     extra = {**pool.labels, labels.CLUSTER: infra_id, labels.POOL: pool.name_suffix}
     if unit.fallback_for:
@@ -54,3 +58,12 @@ def render_machinesets(values: Values, env: str | None = None) -> list[Manifest]
         for pool in values.enabled_pools
         for unit in pool_machinesets(pool, infra_id)
     ]
+
+
+def taint_data(taint: Taint) -> dict[str, str]:
+    """A taint as a Node carries it: ``value`` only when set (an empty one is the default)."""
+    data = {"key": taint.key}
+    if taint.value:
+        data["value"] = taint.value
+    data["effect"] = taint.effect
+    return data

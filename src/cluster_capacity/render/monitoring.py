@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config import Values
 from cluster_capacity.render._meta import WAVE_OPERANDS, WAVE_OPERATORS, Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
 
 DCGM_SERVICE_LABELS = {"app": "nvidia-dcgm-exporter"}
 #: The dashboard's ``uid`` inside its JSON (the ConfigMap's name is ``dashboards.configMapName``).

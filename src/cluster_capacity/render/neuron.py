@@ -7,10 +7,8 @@ through the NodeFeatureRule below.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config import Values
-from cluster_capacity.config.operators import OperatorConfig
 from cluster_capacity.render._meta import (
     WAVE_NFD,
     WAVE_OPERANDS,
@@ -20,6 +18,10 @@ from cluster_capacity.render._meta import (
     metadata,
 )
 from cluster_capacity.render.olm import namespace, operator_group, subscription
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
+    from cluster_capacity.config.operators import OperatorConfig
 
 NEURON_LABEL = "feature.node.kubernetes.io/aws-neuron"
 #: PCI vendor of AWS Annapurna Labs, and the Neuron device ids the operator's own rule matches.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config import Values
 from cluster_capacity.render._meta import WAVE_NFD, Manifest, deep_merge, metadata
 from cluster_capacity.render.olm import namespace, operator_group, subscription
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
 
 
 def default_nfd_spec() -> dict[str, Any]:

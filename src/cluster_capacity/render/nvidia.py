@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config import Values
 from cluster_capacity.render._meta import (
     WAVE_OPERATOR_CRS,
     Manifest,
@@ -13,6 +12,9 @@ from cluster_capacity.render._meta import (
 )
 from cluster_capacity.render.olm import namespace, operator_group, subscription
 from cluster_capacity.render.sharing import device_plugin_configmap, sharing_spec
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
 
 
 def default_cluster_policy_spec() -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cluster_capacity.config.operators import OperatorGroupConfig, SubscriptionConfig
 from cluster_capacity.render._meta import WAVE_OPERATORS, Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config.operators import OperatorGroupConfig, SubscriptionConfig
 
 
 def namespace(name: str, env: str | None, *, monitoring: bool = True) -> Manifest:

@@ -6,8 +6,12 @@ with "forbidden" on the ClusterPolicy, NodeFeatureDiscovery, ServiceMonitor or M
 
 from __future__ import annotations
 
-from cluster_capacity.config import Values
+from typing import TYPE_CHECKING
+
 from cluster_capacity.render._meta import WAVE_RBAC, Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
 
 #: API groups the default OpenShift GitOps controller is not granted.
 UNGRANTED_GROUPS = frozenset(

@@ -6,13 +6,16 @@ MachineSet template (``MachineSetPool.effective_node_labels``); this module rend
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cluster_capacity import labels
-from cluster_capacity.config import Values
-from cluster_capacity.config.models import TimeSlicing, time_slicing_key
+from cluster_capacity.config._logic import time_slicing_key
 from cluster_capacity.config.sharing import mig_strategy
 from cluster_capacity.render._meta import WAVE_OPERATOR_CRS, Manifest, metadata
+
+if TYPE_CHECKING:
+    from cluster_capacity.config import Values
+    from cluster_capacity.config.models import TimeSlicing
 
 __all__ = ["DEFAULT_KEY", "DEVICE_PLUGIN_CONFIGMAP", "device_plugin_configmap", "sharing_spec"]
 
