@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cluster_capacity.aws.plan import PoolDemand, RunningInstance, check_pools
+from cluster_capacity.aws.quota import machineset_of
 from tests.aws.test_plan import snapshot
 
 
@@ -47,12 +50,37 @@ def test_instances_of_a_similarly_named_machineset_are_not_the_pools() -> None:
         RunningInstance("g5.xlarge", "eu-west-1a", True, 4, "prod-x-gpu-a-x7k2p"),  # the pool's own
         RunningInstance("g5.xlarge", "eu-west-1a", True, 4, "prod-x-gpu-ab-h2k9z"),  # another pool's
         RunningInstance("g5.xlarge", "eu-west-1a", True, 4, "prod-x-gpu-a"),  # no machine suffix
+        RunningInstance(
+            "g5.xlarge", "eu-west-1a", True, 4, "prod-x-gpu-a-b-q7x2z"
+        ),  # MachineSet prod-x-gpu-a-b
+        RunningInstance(
+            "g5.xlarge", "eu-west-1a", True, 4, "prod-x-gpu-a-x7k2"
+        ),  # four characters: not a Machine
     )
-    [problem] = check_pools([spot_pool()], snapshot({("g", "spot"): 12}, instances=running))
-    assert str(problem).endswith("the quota is 12, 8 in use by other instances (headroom 4)")
+    [problem] = check_pools([spot_pool()], snapshot({("g", "spot"): 20}, instances=running))
+    assert str(problem).endswith("the quota is 20, 16 in use by other instances (headroom 4)")
     # without a MachineSet name (no infraID) every instance counts
-    [problem] = check_pools([spot_pool(machineset=None)], snapshot({("g", "spot"): 12}, instances=running))
-    assert str(problem).endswith("the quota is 12, 12 in use by other instances (headroom 0)")
+    [problem] = check_pools([spot_pool(machineset=None)], snapshot({("g", "spot"): 20}, instances=running))
+    assert str(problem).endswith("the quota is 20, 20 in use by other instances (headroom 0)")
+
+
+@pytest.mark.parametrize(
+    ("name", "machineset"),
+    [
+        ("prod-x-gpu-a-x7k2p", "prod-x-gpu-a"),
+        ("prod-x-gpu-a-b-q7x2z", "prod-x-gpu-a-b"),
+        ("prod-x-gpu-a-us-west-2a-ondemand-9qz1t", "prod-x-gpu-a-us-west-2a-ondemand"),
+        ("prod-x-gpu-a", None),  # no generated suffix
+        ("prod-x-gpu-a-x7k2", None),
+        ("prod-x-gpu-a-X7K2P", None),  # generateName writes lower case
+        ("-x7k2p", None),
+        ("", None),
+    ],
+)
+def test_the_machineset_of_an_instance_is_its_name_less_the_generated_suffix(
+    name: str, machineset: str | None
+) -> None:
+    assert machineset_of(name) == machineset
 
 
 def test_pool_without_an_autoscaler_needs_its_replicas() -> None:

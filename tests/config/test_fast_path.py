@@ -240,10 +240,14 @@ def test_every_example_env_takes_the_fast_path(root: Path) -> None:
         loaded.project.model_dump()
         == Project.model_validate(_records_data(root / "cluster-capacity.yaml")).model_dump()
     )
-    for cfg in load_envs(loaded):
+    cfgs = load_envs(loaded)
+    for cfg in cfgs:
         assert isinstance(cfg.values, _records.Record), cfg.env.name
         model = Values.model_validate(cfg.values.model_dump(by_alias=True))
         assert render(cfg.values, cfg.env.name) == render(model, cfg.env.name)
+    # records share the merged data as the models do: rendering changed none of it, nor the defaults
+    assert [c.values for c in cfgs] == [c.values for c in load_envs(loaded)]
+    assert chart_defaults() == Values().model_dump(by_alias=True, exclude_none=True)
 
 
 def _records_data(path: Path) -> Any:

@@ -7,6 +7,7 @@ use it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,6 +15,20 @@ from typing import TYPE_CHECKING
 from cluster_capacity.aws.blocks import BlockOffering
 from cluster_capacity.aws.snapshot import MARKET_NAMES, InstanceTypeInfo, QuotaKey, Snapshot, describe_quota
 from cluster_capacity.instances import QUOTA_CODES, Market
+
+#: A Machine's name, which the AWS provider gives its instance as the Name tag: its MachineSet's name,
+#: ``-`` and the five characters Kubernetes' ``generateName`` appends.
+_MACHINE_NAME = re.compile(r"^(?P<machineset>.+)-[a-z0-9]{5}$")
+
+
+def machineset_of(instance_name: str) -> str | None:
+    """The MachineSet an instance's Machine belongs to, from its Name tag; None for other instances.
+
+    Exact, not a prefix: the instances of MachineSet ``c-gpu-a-b`` are not ``c-gpu-a``'s.
+    """
+    match = _MACHINE_NAME.match(instance_name)
+    return match["machineset"] if match else None
+
 
 if TYPE_CHECKING:
     from cluster_capacity.config import Values
@@ -190,12 +205,8 @@ def check_pools(pools: Sequence[PoolDemand], snapshot: Snapshot) -> list[PoolPro
                 )
             )
             continue
-        prefixes = tuple(f"{p.machineset}-" for p, _ in members if p.machineset)
-        others = sum(
-            i.vcpus
-            for i in snapshot.instances
-            if i.key == key and not (prefixes and i.name.startswith(prefixes))
-        )
+        own = {p.machineset for p, _ in members if p.machineset}
+        others = sum(i.vcpus for i in snapshot.instances if i.key == key and machineset_of(i.name) not in own)
         headroom = max(quota.value - others, 0)
         in_use = f", {others} in use by other instances" if others else ""
         total = 0

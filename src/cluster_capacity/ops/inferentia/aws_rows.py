@@ -92,10 +92,10 @@ def quota_rows(demands: Sequence[PoolDemand], snap: Snapshot, profile: str | Non
             )
             continue
         # The pools' own instances are part of what they need, not of what others use (as in plan --check).
-        prefixes = tuple(f"{d.machineset}-" for d, _ in members if d.machineset)
-        others = sum(
-            i.vcpus for i in snap.instances if i.key == key and not (prefixes and i.name.startswith(prefixes))
-        )
+        from cluster_capacity.aws.quota import machineset_of
+
+        own = {d.machineset for d, _ in members if d.machineset}
+        others = sum(i.vcpus for i in snap.instances if i.key == key and machineset_of(i.name) not in own)
         headroom = max(quota.value - others, 0)
         source = {"override": " (what-if)", "aws-default": " (AWS default)"}.get(quota.source, "")
         found = (
