@@ -79,9 +79,7 @@ def test_no_second_operator_group_in_openshift_operators(tmp_path: Path) -> None
     assert problems(tmp_path, values(nvidia={"enabled": True, **fixed})) == []
 
 
-def test_the_neuron_operators_own_no_group_in_openshift_operators_and_watch_all_namespaces(
-    tmp_path: Path,
-) -> None:
+def test_the_neuron_operators_own_no_group_in_openshift_operators(tmp_path: Path) -> None:
     def stack(**operators: Any) -> dict[str, Any]:
         return values(neuron(1), inferentia={**opened(), **operators})
 
@@ -96,19 +94,6 @@ def test_the_neuron_operators_own_no_group_in_openshift_operators_and_watch_all_
     ]
     no_group = {**shared, "operatorGroup": {"create": False}}
     assert problems(tmp_path, stack(kmm=no_group, operator=no_group)) == []
-    single = {"operatorGroup": {"targetNamespaces": ["aws-neuron-operator"]}}
-    assert problems(tmp_path, stack(operator=single)) == [
-        (
-            "inferentia.operator.operatorGroup.targetNamespaces",
-            "must be [] (AllNamespaces): the operator supports only the AllNamespaces install mode",
-        )
-    ]
-    assert problems(tmp_path, stack(kmm=single)) == [
-        (
-            "inferentia.kmm.operatorGroup.targetNamespaces",
-            "must be [] (AllNamespaces): the operator supports only the AllNamespaces install mode",
-        )
-    ]
     # with the gate closed the stack does not render, and its settings are not checked
-    closed = values(inferentia={"kmm": shared, "operator": single})
+    closed = values(inferentia={"kmm": shared, "operator": shared})
     assert problems(tmp_path, closed) == []

@@ -210,18 +210,10 @@ def _check_operator_groups(values: Values, add: Any) -> None:
         return
     inf = values.inferentia
     for name, operator in (("kmm", inf.kmm), ("operator", inf.operator)):
-        group = operator.operator_group
-        if not group.create:
-            continue
-        if operator.install_namespace == SHARED_OPERATORS_NAMESPACE:
+        if operator.operator_group.create and operator.install_namespace == SHARED_OPERATORS_NAMESPACE:
             add(
                 ("inferentia", name, "installNamespace"),
                 f"{SHARED_OPERATORS_NAMESPACE} already has the cluster's global OperatorGroup, and a second "
                 "one makes OLM refuse every operator there (TooManyOperatorGroups): set "
                 f"inferentia.{name}.operatorGroup.create: false",
-            )
-        elif group.target_namespaces:
-            add(
-                ("inferentia", name, "operatorGroup", "targetNamespaces"),
-                "must be [] (AllNamespaces): the operator supports only the AllNamespaces install mode",
             )
