@@ -313,16 +313,15 @@ def test_resource_limit_shapes(tmp_path: Path) -> None:
 
 
 def test_gpu_limit_messages_list_labels_sorted(tmp_path: Path) -> None:
-    pools = [
-        pool("z", nodeLabels={"cluster-api/accelerator": "zeta"}),
-        pool("a", nodeLabels={"cluster-api/accelerator": "alpha"}),
-        pool("m", nodeLabels={"cluster-api/accelerator": "mid"}),
-    ]
-    assert problems(tmp_path, values(*pools, autoscaling=gpu_limits("other", "mid"))) == [
+    # six labels: a set's order (which changes with the hash seed) is the sorted one once in 720 runs
+    names = ["zeta", "alpha", "mid", "kappa", "beta", "omega"]
+    pools = [pool(n[0], nodeLabels={"cluster-api/accelerator": n}) for n in names]
+    limited = gpu_limits("other", "mid", "kappa", "beta", "omega")
+    assert problems(tmp_path, values(*pools, autoscaling=limited)) == [
         (
             "autoscaling.clusterAutoscaler.spec.resourceLimits.gpus[0].type",
             "'other' matches no GPU pool; types must equal the pools' cluster-api/accelerator labels: "
-            "alpha, mid, zeta",
+            "alpha, beta, kappa, mid, omega, zeta",
         ),
         (
             "autoscaling.clusterAutoscaler.spec.resourceLimits.gpus",
