@@ -10,6 +10,8 @@ import pytest
 
 from cluster_capacity.render import render, sort_key
 from tests.render.conftest import gpu_values, make_values, pool
+from tests.render.test_mutation_pins import NODE_FEATURE_RULE
+from tests.render.test_mutation_pins_argocd import DASHBOARD
 
 Check = Callable[[list[dict[str, Any]]], None]
 Obj = dict[str, Any]
@@ -63,30 +65,7 @@ def test_neuron_node_feature_rule_matches_the_neuron_pci_devices(schema_check: C
         "argocd.argoproj.io/sync-wave": "1",
         "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true",
     }
-    assert rule["spec"] == {
-        "rules": [
-            {
-                "name": "neuron-device",
-                "labels": {"feature.node.kubernetes.io/aws-neuron": "true"},
-                "matchAny": [
-                    {
-                        "matchFeatures": [
-                            {
-                                "feature": "pci.device",
-                                "matchExpressions": {
-                                    "vendor": {"op": "In", "value": ["1d0f"]},
-                                    "device": {
-                                        "op": "In",
-                                        "value": ["7064", "7065", "7066", "7067", "7164", "7264", "7364"],
-                                    },
-                                },
-                            }
-                        ]
-                    }
-                ],
-            }
-        ]
-    }
+    assert rule["spec"] == NODE_FEATURE_RULE["spec"]  # the Neuron PCI vendor and device ids, exactly
 
 
 def test_node_feature_rule_api_version_can_be_upstream_nfd(schema_check: Check) -> None:
@@ -376,38 +355,7 @@ def test_dashboard_structure(schema_check: Check) -> None:
     assert list(cm["data"]) == ["nvidia-dcgm-exporter-dashboard.json"]  # the chart's data key
     text = cm["data"]["nvidia-dcgm-exporter-dashboard.json"]
     assert text.endswith("}\n") and text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
-    board = json.loads(text)
-    assert {k: v for k, v in board.items() if k != "panels"} == {
-        "title": "GPU capacity (cluster-capacity)",
-        "uid": "cluster-capacity-gpu-dashboard",
-        "editable": False,
-        "schemaVersion": 16,
-        "tags": ["gpu", "cluster-capacity"],
-        "time": {"from": "now-3h", "to": "now"},
-        "refresh": "1m",
-        "timezone": "utc",
-    }
-    panels = board["panels"]
-    assert [(p["id"], p["type"], p["title"], p["targets"][0]["expr"]) for p in panels] == [
-        (1, "graph", "GPU utilization", "avg by (Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL)"),
-        (2, "graph", "GPU memory used", "avg by (Hostname, gpu) (DCGM_FI_DEV_FB_USED) * 1024 * 1024"),
-        (3, "graph", "GPU temperature", "avg by (Hostname, gpu) (DCGM_FI_DEV_GPU_TEMP)"),
-        (4, "graph", "GPU power", "avg by (Hostname, gpu) (DCGM_FI_DEV_POWER_USAGE)"),
-        (5, "singlestat", "GPUs reporting", "count(DCGM_FI_DEV_GPU_UTIL)"),
-    ]
-    assert [tuple(p["gridPos"].values()) for p in panels] == [
-        (8, 12, 0, 0),
-        (8, 12, 12, 0),
-        (8, 12, 0, 8),
-        (8, 12, 12, 8),
-        (4, 6, 0, 16),
-    ]
-    assert [p["yaxes"][0]["format"] for p in panels[:4]] == ["percent", "bytes", "celsius", "watt"]
-    assert all(p["datasource"] == "prometheus" and p["targets"][0]["refId"] == "A" for p in panels)
-    assert panels[0]["targets"][0]["legendFormat"] == "{{Hostname}} GPU {{gpu}}"
-    assert panels[0]["yaxes"][1] == {"format": "short", "show": False}
-    assert (panels[0]["lines"], panels[0]["linewidth"], panels[0]["fill"]) == (True, 1, 1)
-    assert panels[4]["valueName"] == "current"
+    assert json.loads(text) == DASHBOARD  # every panel, query, position and unit
     # off by default
     assert of(render(gpu_values()), "ConfigMap") == []
 
